@@ -1,0 +1,1 @@
+//! The local ASL engine. Not built yet: see the issue "Local engine".

@@ -1,0 +1,1 @@
+//! Deployable CloudFormation and EventBridge rules. Not built yet: see the WooCommerce workflows issue.

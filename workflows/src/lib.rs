@@ -1,0 +1,1 @@
+//! The workflows, written in the wfc DSL.
