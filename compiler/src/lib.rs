@@ -4,6 +4,9 @@
 //! values into values; the `wfc` program does the reading and writing.
 
 pub mod asl;
+pub mod check;
 pub mod diagnostic;
+pub mod dsl;
+pub mod graph;
 
 pub use diagnostic::{Diagnostic, Level};

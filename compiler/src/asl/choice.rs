@@ -145,3 +145,8 @@ impl ComparisonOperator {
             .find(|op| op.name == name)
     }
 }
+
+/// The names of every comparison operator (for hints).
+pub fn choice_operator_names() -> Vec<&'static str> {
+    COMPARISON_OPERATORS.iter().map(|op| op.name).collect()
+}

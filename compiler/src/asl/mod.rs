@@ -6,12 +6,16 @@
 //! `null` are told apart, and numbers keep their written form (`2` vs `2.0`).
 
 mod choice;
+pub mod intrinsic;
 mod map;
 mod parse;
+pub mod path;
 mod retry;
 mod state;
 
-pub use choice::{ChoiceRule, ComparisonKind, ComparisonOperator};
+pub use choice::{
+    choice_operator_names, ChoiceRule, ComparisonKind, ComparisonOperator, COMPARISON_OPERATORS,
+};
 pub use map::{
     ItemBatcher, ItemProcessor, ItemReader, ProcessorConfig, ProcessorMode, ReaderConfig,
     ResultWriter, WriterConfig,

@@ -44,9 +44,9 @@ pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
     if let Some(StartAtOnly(d)) = deserialize_at::<StateMachine>(top_only, None, workflow) {
         diagnostics.push(d);
     }
-    match top.get("States") {
-        Some(Value::Object(states)) => scope_diagnostics(states, &[], workflow, &mut diagnostics),
-        _ => {} // already reported by the top-level pass
+    // A non-object `States` was already reported by the top-level pass.
+    if let Some(Value::Object(states)) = top.get("States") {
+        scope_diagnostics(states, &[], workflow, &mut diagnostics);
     }
     if diagnostics.is_empty() {
         // Nothing found piecewise (should not happen): report the whole-document error.
@@ -78,8 +78,7 @@ fn scope_diagnostics(
         let display = path.join(" › ");
         // Check the state with its nested scopes emptied; the nested states get their own pass.
         let mut shallow = raw.clone();
-        for (field, start) in nested_scopes(raw) {
-            let _ = start;
+        for (field, _) in nested_scopes(raw) {
             empty_nested_states(&mut shallow, &field);
         }
         if let Some(StartAtOnly(d)) =

@@ -8,6 +8,9 @@ use serde_json::{Map as JsonMap, Number, Value};
 use serde_with::rust::double_option;
 
 /// One state, tagged by its `Type`.
+// Variants differ in size (Map has the most fields); boxing them would only add indirection to
+// a model that is built once and read many times.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "Type")]
 pub enum State {

@@ -1,0 +1,79 @@
+//! `wfc compile`: every workflow is checked (all problems at once); only when all pass are the
+//! definitions and input schemas written, so a failed compile never leaves half an output.
+
+use super::{OK, PROBLEMS, UNUSABLE};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The stack description (regions, databases, policy). Not used yet: the example is compiled.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Where to write statemachines/ and schemas/.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn run(args: Args) -> u8 {
+    if let Some(config) = &args.config {
+        eprintln!(
+            "error: --config {}: stack descriptions are not supported yet (they come with the WooCommerce workflows); leave --config out to compile the example workflow",
+            config.display()
+        );
+        return UNUSABLE;
+    }
+    let mut compiled = Vec::new();
+    let mut failed = 0;
+    for (name, build) in wfc_workflows::all() {
+        match build() {
+            Ok(c) => compiled.push(c),
+            Err(e) => {
+                failed += 1;
+                for d in &e.diagnostics {
+                    eprintln!("{d}");
+                }
+                eprintln!("workflow {name}: {} problem(s)", e.diagnostics.len());
+            }
+        }
+    }
+    if failed > 0 {
+        eprintln!("error: {failed} workflow(s) did not compile; nothing was written");
+        return PROBLEMS;
+    }
+    match write_all(&args.out, &compiled) {
+        Ok(()) => OK,
+        Err(e) => {
+            eprintln!("error: writing to {}: {e}", args.out.display());
+            UNUSABLE
+        }
+    }
+}
+
+fn write_all(out: &Path, compiled: &[wfc_compiler::dsl::Compiled]) -> std::io::Result<()> {
+    fs::create_dir_all(out.join("statemachines"))?;
+    fs::create_dir_all(out.join("schemas"))?;
+    for c in compiled {
+        let definition = out
+            .join("statemachines")
+            .join(format!("{}.asl.json", c.name));
+        fs::write(&definition, c.machine.to_pretty_json())?;
+        println!("wrote {}", definition.display());
+        if let Some(schema) = &c.input_schema {
+            let path = out
+                .join("schemas")
+                .join(format!("{}.input.schema.json", c.name));
+            let mut text = serde_json::to_string_pretty(schema).expect("schemas serialise");
+            text.push('\n');
+            fs::write(&path, text)?;
+            println!("wrote {}", path.display());
+        }
+        for (state, lint, reason) in &c.allowed_lints {
+            eprintln!(
+                "note: workflow {} › state \"{state}\": lint {lint} allowed: {reason}",
+                c.name
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The command line. Each subcommand is a module; this one parses arguments and maps outcomes
+//! to exit codes (0 success, 1 the input has problems, 2 the input is unusable).
+
+mod check;
+mod compile;
+mod graph;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "wfc",
+    version,
+    about = "Compile, check and draw disaster-recovery workflows for AWS Step Functions"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the workflows and write their ASL definitions and input schemas.
+    Compile(compile::Args),
+    /// Check a standalone ASL definition (any ASL, not only ours).
+    Check(check::Args),
+    /// Draw a workflow or an ASL file as a Mermaid or Graphviz graph.
+    Graph(graph::Args),
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Compile(args) => compile::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Graph(args) => graph::run(args),
+    };
+    ExitCode::from(code)
+}
+
+/// Exit codes shared by the subcommands.
+pub const OK: u8 = 0;
+pub const PROBLEMS: u8 = 1;
+pub const UNUSABLE: u8 = 2;
