@@ -43,8 +43,12 @@ impl std::error::Error for CompileError {}
 pub(super) fn compile(workflow: &Workflow, start: Chain) -> Result<Compiled, CompileError> {
     let graph = workflow.graph.borrow();
     let mut problems = Vec::new();
-    let scopes = place_in_scopes(&graph, start.start.id, &mut problems);
-    let states = build_scope(&graph, &scopes, 0, &mut problems);
+    let (scopes, branch_scopes) = place_in_scopes(&graph, start.start.id, &mut problems);
+    let placed = Placement {
+        scope_of: &scopes,
+        branch_scope: &branch_scopes,
+    };
+    let states = build_scope(&graph, &placed, 0, &mut problems);
     let machine = StateMachine {
         comment: graph.comment.clone(),
         query_language: None,
@@ -154,6 +158,12 @@ fn typed<T>(
         .collect()
 }
 
+/// Which scope each state is in, and which scope each branch (node, branch index) opens.
+struct Placement<'a> {
+    scope_of: &'a HashMap<usize, usize>,
+    branch_scope: &'a HashMap<(usize, usize), usize>,
+}
+
 /// Every node reachable from `start`, mapped to its scope number (0 = the machine; each
 /// Parallel branch and Map body gets the next number). A node reached from two scopes is an
 /// error: ASL cannot jump into or out of a branch.
@@ -161,8 +171,9 @@ fn place_in_scopes(
     graph: &Graph,
     start: usize,
     problems: &mut Vec<Diagnostic>,
-) -> HashMap<usize, usize> {
+) -> (HashMap<usize, usize>, HashMap<(usize, usize), usize>) {
     let mut scope_of: HashMap<usize, usize> = HashMap::new();
+    let mut branch_scope = HashMap::new();
     let mut scope_starts: VecDeque<(usize, usize)> = VecDeque::from([(start, 0)]);
     let mut next_scope = 1;
     while let Some((entry, scope)) = scope_starts.pop_front() {
@@ -187,26 +198,30 @@ fn place_in_scopes(
             queue.extend(node.choices.iter().map(|(_, t)| *t));
             queue.extend(node.default);
             queue.extend(node.catches.iter().map(|(_, t)| *t));
-            for &branch in &node.branches {
+            for (i, &branch) in node.branches.iter().enumerate() {
+                if branch_scope.contains_key(&(id, i)) {
+                    continue;
+                }
+                branch_scope.insert((id, i), next_scope);
                 scope_starts.push_back((branch, next_scope));
                 next_scope += 1;
             }
         }
     }
-    scope_of
+    (scope_of, branch_scope)
 }
 
 /// The states of one scope, in creation order, with names written in for every handle.
 fn build_scope(
     graph: &Graph,
-    scopes: &HashMap<usize, usize>,
+    placed: &Placement,
     scope: usize,
     problems: &mut Vec<Diagnostic>,
 ) -> States {
     let mut states = States::new();
     let name = |id: usize| graph.nodes[id].name.clone();
     for (id, node) in graph.nodes.iter().enumerate() {
-        if scopes.get(&id) != Some(&scope) {
+        if placed.scope_of.get(&id) != Some(&scope) {
             continue;
         }
         let mut state = node.state.clone();
@@ -235,9 +250,10 @@ fn build_scope(
                 parallel.branches = node
                     .branches
                     .iter()
-                    .map(|&start| Branch {
+                    .enumerate()
+                    .map(|(i, &start)| Branch {
                         start_at: name(start),
-                        states: build_scope(graph, scopes, scopes[&start], problems),
+                        states: build_scope(graph, placed, placed.branch_scope[&(id, i)], problems),
                         ..Default::default()
                     })
                     .collect();
@@ -250,7 +266,7 @@ fn build_scope(
                             execution_type: None,
                         }),
                         start_at: name(start),
-                        states: build_scope(graph, scopes, scopes[&start], problems),
+                        states: build_scope(graph, placed, placed.branch_scope[&(id, 0)], problems),
                         ..Default::default()
                     });
                 }
