@@ -44,9 +44,14 @@ pub(super) fn compile(workflow: &Workflow, start: Chain) -> Result<Compiled, Com
     let graph = workflow.graph.borrow();
     let mut problems = Vec::new();
     let (scopes, branch_scopes) = place_in_scopes(&graph, start.start.id, &mut problems);
+    let mut entries: HashMap<usize, usize> = HashMap::from([(0, start.start.id)]);
+    for (&(node, i), &scope) in &branch_scopes {
+        entries.insert(scope, graph.nodes[node].branches[i]);
+    }
     let placed = Placement {
         scope_of: &scopes,
         branch_scope: &branch_scopes,
+        entries,
     };
     let states = build_scope(&graph, &placed, 0, &mut problems);
     let machine = StateMachine {
@@ -162,6 +167,8 @@ fn typed<T>(
 struct Placement<'a> {
     scope_of: &'a HashMap<usize, usize>,
     branch_scope: &'a HashMap<(usize, usize), usize>,
+    /// The first state of each scope.
+    entries: HashMap<usize, usize>,
 }
 
 /// Every node reachable from `start`, mapped to its scope number (0 = the machine; each
@@ -220,10 +227,8 @@ fn build_scope(
 ) -> States {
     let mut states = States::new();
     let name = |id: usize| graph.nodes[id].name.clone();
-    for (id, node) in graph.nodes.iter().enumerate() {
-        if placed.scope_of.get(&id) != Some(&scope) {
-            continue;
-        }
+    for id in reading_order(graph, placed, scope) {
+        let node = &graph.nodes[id];
         let mut state = node.state.clone();
         let flowing = matches!(
             state,
@@ -314,4 +319,27 @@ fn build_scope(
         states.insert(node.name.clone(), state);
     }
     states
+}
+
+/// The states of a scope in the order a reader follows them: breadth-first from the scope's
+/// start along Next, Choice rules, Default and Catch (then any others, in creation order).
+fn reading_order(graph: &Graph, placed: &Placement, scope: usize) -> Vec<usize> {
+    let in_scope = |id: &usize| placed.scope_of.get(id) == Some(&scope);
+    let entry = placed.entries.get(&scope).copied();
+    let mut order: Vec<usize> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut queue: VecDeque<usize> = entry.into_iter().collect();
+    while let Some(id) = queue.pop_front() {
+        if !in_scope(&id) || !seen.insert(id) {
+            continue;
+        }
+        order.push(id);
+        let node = &graph.nodes[id];
+        queue.extend(node.next);
+        queue.extend(node.choices.iter().map(|(_, t)| *t));
+        queue.extend(node.default);
+        queue.extend(node.catches.iter().map(|(_, t)| *t));
+    }
+    order.extend((0..graph.nodes.len()).filter(|id| in_scope(id) && !seen.contains(id)));
+    order
 }

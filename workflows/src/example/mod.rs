@@ -75,6 +75,8 @@ pub fn workflow() -> Result<Compiled, CompileError> {
         .result_path("$.approval")
         .retry(Retry::transient_lambda())
         .catch(Catch::all().result_path("$.error"), &on_failure);
+    // An unreachable old primary is reported, not fatal: promotion goes on.
+    let fence_unreachable = wf.pass("Fence unreachable");
     let fence = wf
         .aws_sdk("Fence old primary", "rds", "stopDBInstance")
         .sdk_param_from(
@@ -90,7 +92,7 @@ pub fn workflow() -> Result<Compiled, CompileError> {
         )
         .catch(
             Catch::all().result_path("$.fence_error"),
-            &wf.pass("Fence unreachable").discard_result(),
+            &fence_unreachable,
         );
     let promote = wf
         .task::<PromoteReplica>("Promote replica")
@@ -167,6 +169,7 @@ pub fn workflow() -> Result<Compiled, CompileError> {
     // The poll loop: wait, describe, decide; back to the wait until the database is writable.
     wait.next(&describe).next(&writable);
     approve.next(&fence).next(&promote).next(&wait);
+    fence_unreachable.next(&promote);
 
     wf.compile(start.next(&check).next(&gate))
 }
