@@ -71,7 +71,8 @@ impl Diagnostic {
     pub fn location(&self) -> String {
         let mut out = format!("workflow {}", self.workflow);
         if let Some(state) = &self.state {
-            out.push_str(&format!(" › state \"{state}\""));
+            // Escaped so a control character in a name cannot ring or garble the terminal.
+            out.push_str(&format!(" › state \"{}\"", state.escape_debug()));
         }
         if let Some(field) = &self.field {
             out.push_str(&format!(" › {field}"));

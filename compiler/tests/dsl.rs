@@ -160,7 +160,7 @@ fn a_wait_seconds_path_of_the_wrong_type_is_caught() {
     let wf = Workflow::new("t").input::<Input>();
     let wait = wf.wait_seconds_at("Wait", Path::<f64>::raw("$.db"));
     let all = messages(wf.compile(wait));
-    assert_has(&all, "error[dataflow-type]: workflow t › state \"Wait\" › SecondsPath: SecondsPath must point at a number, but $.db is a string");
+    assert_has(&all, "error[dataflow-type]: workflow t › state \"Wait\" › SecondsPath: must point at a number, but $.db is a string");
 }
 
 #[test]

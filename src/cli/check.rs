@@ -3,8 +3,7 @@
 
 use super::{OK, PROBLEMS, UNUSABLE};
 use std::path::PathBuf;
-use wfc_compiler::asl::{parse, ParseFailure};
-use wfc_compiler::check::{check, CheckContext, MachineType};
+use wfc_compiler::check::{check_source, CheckContext, MachineType, Unusable};
 use wfc_compiler::Level;
 
 #[derive(clap::Args)]
@@ -26,37 +25,26 @@ pub fn run(args: Args) -> u8 {
             return UNUSABLE;
         }
     };
-    let machine = match parse(&text, &name) {
-        Ok(machine) => machine,
-        Err(ParseFailure::NotJson(e)) => {
-            eprintln!("error: {name} is not JSON: {e}");
-            return UNUSABLE;
-        }
-        Err(ParseFailure::NotAsl(e)) => {
-            eprintln!("error: {name} is not an ASL state machine: {e}");
-            return UNUSABLE;
-        }
-        Err(ParseFailure::Invalid(diagnostics)) => {
-            for d in &diagnostics {
-                eprintln!("{d}");
-            }
-            eprintln!("{name}: {} error(s)", diagnostics.len());
-            return PROBLEMS;
-        }
-    };
     let mut context = CheckContext::named(name.clone());
     if args.express {
         context.machine_type = MachineType::Express;
     }
-    let diagnostics = check(&machine, &context);
-    for d in &diagnostics {
+    let report = match check_source(&text, &context) {
+        Ok(report) => report,
+        Err(Unusable::NotJson(e)) => {
+            eprintln!("error: {name} is not JSON: {e}");
+            return UNUSABLE;
+        }
+        Err(Unusable::NotAsl(e)) => {
+            eprintln!("error: {name} is not an ASL state machine: {e}");
+            return UNUSABLE;
+        }
+    };
+    for d in &report.diagnostics {
         eprintln!("{d}");
     }
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.level == Level::Error)
-        .count();
-    let lints = diagnostics.len() - errors;
+    let errors = report.diagnostics.iter().filter(|d| d.level == Level::Error).count();
+    let lints = report.diagnostics.len() - errors;
     if errors > 0 {
         eprintln!("{name}: {errors} error(s), {lints} warning(s)");
         PROBLEMS

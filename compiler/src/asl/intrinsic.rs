@@ -179,7 +179,7 @@ pub enum IntrinsicError {
         "intrinsic calls nest deeper than {MAX_NESTING} levels at column {column} in \"{input}\""
     )]
     TooDeep { column: usize, input: String },
-    #[error("States.Format template has {} but {} follow it",
+    #[error("States.Format template has {} but is given {}",
         plural(*.placeholders, "'{}' placeholder"), plural(*.arguments, "argument"))]
     FormatPlaceholders {
         placeholders: usize,
@@ -785,7 +785,7 @@ mod tests {
         let doc_example = "States.Format('{}.{}.{}', States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(States.StringSplit($.ImageRecipe.Arn, '/'), 2), '.'), 0), States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(States.StringSplit($.ImageRecipe.Arn, '/'), 2), '.'), 1))";
         assert_eq!(
             err(doc_example),
-            "States.Format template has 3 '{}' placeholders but 2 arguments follow it"
+            "States.Format template has 3 '{}' placeholders but is given 2 arguments"
         );
         assert_eq!(
             parse(&doc_example.replacen("{}.{}.{}", "{}.{}", 1)).depth(),
@@ -867,15 +867,15 @@ mod tests {
     fn format_placeholders_must_match_arguments() {
         assert_eq!(
             err("States.Format('{} and {}', $.a)"),
-            "States.Format template has 2 '{}' placeholders but 1 argument follow it"
+            "States.Format template has 2 '{}' placeholders but is given 1 argument"
         );
         assert_eq!(
             err("States.Format('no placeholder', $.a, $.b)"),
-            "States.Format template has 0 '{}' placeholders but 2 arguments follow it"
+            "States.Format template has 0 '{}' placeholders but is given 2 arguments"
         );
         assert_eq!(
             err("States.Format('{}')"),
-            "States.Format template has 1 '{}' placeholder but 0 arguments follow it"
+            "States.Format template has 1 '{}' placeholder but is given 0 arguments"
         );
         // A template read from the input is checked at run time, not here.
         parse("States.Format($.t)");

@@ -20,7 +20,7 @@ pub use map::{
     ItemBatcher, ItemProcessor, ItemReader, ProcessorConfig, ProcessorMode, ReaderConfig,
     ResultWriter, WriterConfig,
 };
-pub use parse::{parse, ParseFailure};
+pub use parse::{parse, ParseFailure, PartialMachine};
 pub use retry::{Catcher, ErrorHandling, JitterStrategy, Retrier};
 pub use state::{
     Branch, Choice, Common, Fail, IntOrExpr, Map, Parallel, Pass, State, StateKind, Succeed, Task,

@@ -1,12 +1,14 @@
 //! From JSON text to the model, with every structural problem reported at once.
 //!
 //! The fast path deserialises the whole definition in one go. Only when that fails does the slow
-//! path visit each state on its own, so that a definition with ten bad states gets ten messages.
+//! path visit each state on its own, so that a definition with ten bad states gets ten messages;
+//! it also builds a *partial* machine, with each broken state replaced by a placeholder, so the
+//! checks can still report everything else.
 
 use super::StateMachine;
 use crate::diagnostic::Diagnostic;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{json, Map as JsonMap, Value};
 
 /// Why a text could not be turned into a [`StateMachine`].
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +17,17 @@ pub enum ParseFailure {
     NotJson(String),
     /// It is JSON, but not a state machine at all (no object with `States`).
     NotAsl(String),
-    /// It is a state machine, with structural errors (every one is listed).
-    Invalid(Vec<Diagnostic>),
+    /// It is a state machine with structural errors (every one is listed), and, when the top
+    /// level is sound, the machine with each broken state replaced by a placeholder.
+    Invalid { diagnostics: Vec<Diagnostic>, partial: Option<PartialMachine> },
+}
+
+/// A machine whose broken states were replaced by `{"Type": "Pass", "End": true}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartialMachine {
+    pub machine: StateMachine,
+    /// Labels (`Outer › Branches[0] › Inner`) of the replaced states.
+    pub placeholders: Vec<String>,
 }
 
 /// Parses an ASL definition. `workflow` names it in diagnostics (a file name for `--asl`).
@@ -24,9 +35,8 @@ pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
     if let Ok(machine) = serde_json::from_str::<StateMachine>(text) {
         return Ok(machine);
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| ParseFailure::NotJson(e.to_string()))?;
-    let Some(top) = value.as_object() else {
+    let mut value: Value = serde_json::from_str(text).map_err(|e| ParseFailure::NotJson(e.to_string()))?;
+    let Some(top) = value.as_object_mut() else {
         return Err(ParseFailure::NotAsl(format!(
             "expected a JSON object with \"StartAt\" and \"States\", found {}",
             json_type(&value)
@@ -34,121 +44,116 @@ pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
     };
     if !top.contains_key("States") {
         return Err(ParseFailure::NotAsl(
-            "the object has no \"States\" field, so it is not an Amazon States Language definition"
-                .into(),
+            "the object has no \"States\" field, so it is not an Amazon States Language definition".into(),
         ));
     }
-    let mut diagnostics = Vec::new();
-    let mut top_only = value.clone();
+    let mut found = Found { workflow, diagnostics: Vec::new(), placeholders: Vec::new() };
+    // A non-object `States` is reported by the top-level pass below.
+    if let Some(Value::Object(states)) = top.get_mut("States") {
+        repair_scope(states, &[], &mut found);
+    }
+    let mut top_only = Value::Object(top.clone());
     top_only["States"] = Value::Object(Default::default());
-    if let Some(StartAtOnly(d)) = deserialize_at::<StateMachine>(top_only, None, workflow) {
-        diagnostics.push(d);
-    }
-    // A non-object `States` was already reported by the top-level pass.
-    if let Some(Value::Object(states)) = top.get("States") {
-        scope_diagnostics(states, &[], workflow, &mut diagnostics);
-    }
-    if diagnostics.is_empty() {
+    let top_ok = found.check::<StateMachine>(top_only, None).is_ok();
+    let partial = if top_ok {
+        serde_json::from_value::<StateMachine>(value.clone())
+            .ok()
+            .map(|machine| PartialMachine { machine, placeholders: found.placeholders.clone() })
+    } else {
+        None
+    };
+    if found.diagnostics.is_empty() {
         // Nothing found piecewise (should not happen): report the whole-document error.
-        let e = serde_json::from_value::<StateMachine>(value)
-            .err()
-            .map(|e| e.to_string());
-        diagnostics.push(
-            Diagnostic::error(
-                "schema",
-                e.unwrap_or_else(|| "definition does not parse".into()),
-            )
-            .in_workflow(workflow),
+        let e = serde_json::from_value::<StateMachine>(value).err().map(|e| e.to_string());
+        found.diagnostics.push(
+            Diagnostic::error("schema", e.unwrap_or_else(|| "definition does not parse".into())).in_workflow(workflow),
         );
     }
-    Err(ParseFailure::Invalid(diagnostics))
+    Err(ParseFailure::Invalid { diagnostics: found.diagnostics, partial })
 }
 
-struct StartAtOnly(Diagnostic);
+/// Fields that hold a whole number or a JSONata expression.
+const NUMBER_FIELDS: &[&str] = &[
+    "TimeoutSeconds",
+    "HeartbeatSeconds",
+    "Seconds",
+    "MaxConcurrency",
+    "ToleratedFailurePercentage",
+    "ToleratedFailureCount",
+];
 
-fn scope_diagnostics(
-    states: &serde_json::Map<String, Value>,
-    scope: &[String],
-    workflow: &str,
-    out: &mut Vec<Diagnostic>,
-) {
-    for (name, raw) in states {
-        let mut path = scope.to_vec();
-        path.push(name.clone());
-        let display = path.join(" › ");
-        // Check the state with its nested scopes emptied; the nested states get their own pass.
-        let mut shallow = raw.clone();
-        for (field, _) in nested_scopes(raw) {
-            empty_nested_states(&mut shallow, &field);
+struct Found<'a> {
+    workflow: &'a str,
+    diagnostics: Vec<Diagnostic>,
+    placeholders: Vec<String>,
+}
+
+impl Found<'_> {
+    /// Deserialises `value` as `T`, recording the error (at `state`, with serde's field path).
+    fn check<T: DeserializeOwned>(&mut self, value: Value, state: Option<&str>) -> Result<(), ()> {
+        let Err(e) = serde_path_to_error::deserialize::<_, T>(value.clone()) else { return Ok(()) };
+        let mut field = e.path().to_string();
+        if field == "." || field.is_empty() {
+            // Inside flattened fields serde loses the path; find the number-or-expression field
+            // whose value is neither.
+            field = NUMBER_FIELDS
+                .iter()
+                .find(|f| value.get(**f).is_some_and(|v| !(v.is_number() || v.is_string())))
+                .map_or(field, |f| f.to_string());
         }
-        if let Some(StartAtOnly(d)) =
-            deserialize_at::<super::State>(shallow, Some(&display), workflow)
-        {
-            out.push(d);
+        let mut d = Diagnostic::error("schema", e.inner().to_string()).in_workflow(self.workflow);
+        if let Some(state) = state {
+            d = d.at_state(state);
         }
-        for (field, nested) in nested_scopes(raw) {
-            let mut inner = scope.to_vec();
-            inner.push(format!("{name} › {field}"));
-            out_nested(nested, &inner, workflow, out);
+        if field != "." && !field.is_empty() {
+            d = d.at_field(field);
         }
+        self.diagnostics.push(d);
+        Err(())
     }
 }
 
-fn out_nested(nested: &Value, scope: &[String], workflow: &str, out: &mut Vec<Diagnostic>) {
-    if let Some(Value::Object(states)) = nested.get("States") {
-        scope_diagnostics(states, scope, workflow, out);
+/// Diagnoses each state of a scope (nested scopes first), replacing broken ones by placeholders.
+fn repair_scope(states: &mut JsonMap<String, Value>, scope: &[String], found: &mut Found) {
+    for (name, raw) in states.iter_mut() {
+        let mut label = scope.to_vec();
+        label.push(name.clone());
+        for (field, nested) in nested_scopes_mut(raw) {
+            if let Some(Value::Object(inner)) = nested.get_mut("States") {
+                let mut inner_scope = scope.to_vec();
+                inner_scope.push(format!("{name} › {field}"));
+                repair_scope(inner, &inner_scope, found);
+            }
+        }
+        // The state on its own: nested states were judged above.
+        let mut shallow = raw.clone();
+        for (_, nested) in nested_scopes_mut(&mut shallow) {
+            if nested.get("States").is_some_and(Value::is_object) {
+                nested["States"] = Value::Object(Default::default());
+            }
+        }
+        let display = label.join(" › ");
+        if found.check::<super::State>(shallow, Some(&display)).is_err() {
+            *raw = json!({ "Type": "Pass", "End": true });
+            found.placeholders.push(display);
+        }
     }
 }
 
 /// `(label, scope object)` for each nested scope written in a raw state.
-fn nested_scopes(raw: &Value) -> Vec<(String, &Value)> {
+fn nested_scopes_mut(raw: &mut Value) -> Vec<(String, &mut Value)> {
+    let Some(object) = raw.as_object_mut() else { return Vec::new() };
     let mut out = Vec::new();
-    if let Some(Value::Array(branches)) = raw.get("Branches") {
-        for (i, branch) in branches.iter().enumerate() {
-            out.push((format!("Branches[{i}]"), branch));
-        }
-    }
-    for field in ["ItemProcessor", "Iterator"] {
-        if let Some(processor) = raw.get(field) {
-            out.push((field.to_string(), processor));
+    for (key, value) in object.iter_mut() {
+        match (key.as_str(), value) {
+            ("Branches", Value::Array(branches)) => {
+                out.extend(branches.iter_mut().enumerate().map(|(i, b)| (format!("Branches[{i}]"), b)))
+            }
+            ("ItemProcessor" | "Iterator", processor) => out.push((key.clone(), processor)),
+            _ => {}
         }
     }
     out
-}
-
-fn empty_nested_states(state: &mut Value, label: &str) {
-    let target = if let Some(index) = label.strip_prefix("Branches[") {
-        let i: usize = index.trim_end_matches(']').parse().unwrap_or(usize::MAX);
-        state.get_mut("Branches").and_then(|b| b.get_mut(i))
-    } else {
-        state.get_mut(label)
-    };
-    if let Some(Value::Object(scope)) = target {
-        if scope.get("States").is_some_and(Value::is_object) {
-            scope.insert("States".into(), Value::Object(Default::default()));
-        }
-    }
-}
-
-fn deserialize_at<T: DeserializeOwned>(
-    value: Value,
-    state: Option<&str>,
-    workflow: &str,
-) -> Option<StartAtOnly> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(_) => None,
-        Err(e) => {
-            let field = e.path().to_string();
-            let mut d = Diagnostic::error("schema", e.inner().to_string()).in_workflow(workflow);
-            if let Some(state) = state {
-                d = d.at_state(state);
-            }
-            if field != "." && !field.is_empty() {
-                d = d.at_field(field);
-            }
-            Some(StartAtOnly(d))
-        }
-    }
 }
 
 pub(crate) fn json_type(value: &Value) -> &'static str {

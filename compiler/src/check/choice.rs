@@ -136,7 +136,9 @@ fn jsonpath_rule(rule: &ChoiceRule, at: &str, label: &str, sink: &mut Sink) {
         .count();
     let comparisons: Vec<_> = rule.comparisons().collect();
     let operators = combinators + comparisons.len();
-    if operators != 1 {
+    // An unknown operator is reported on its own; counting it as "none" would mislead.
+    let unknown_operators = rule.unknown_fields().count();
+    if operators != 1 && !(operators == 0 && unknown_operators > 0) {
         let found = if operators == 0 {
             "none".to_string()
         } else {

@@ -1017,7 +1017,7 @@ impl Flow<'_, '_> {
                 Diagnostic::error(
                     "dataflow-type",
                     format!(
-                        "{field} must point at {wanted}, but {text} is {}",
+                        "must point at {wanted}, but {text} is {}",
                         shape.describe()
                     ),
                 )

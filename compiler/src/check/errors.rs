@@ -144,7 +144,7 @@ fn retrier_numbers(retrier: &Retrier, at: &str, label: &str, sink: &mut Sink) {
         {
             bad(
                 "IntervalSeconds",
-                format!("IntervalSeconds must be a whole number from 1 to 99999999, found {n}"),
+                format!("must be a whole number from 1 to 99999999, found {n}"),
             );
         }
     }
@@ -152,7 +152,7 @@ fn retrier_numbers(retrier: &Retrier, at: &str, label: &str, sink: &mut Sink) {
         if n.as_u64().is_none_or(|v| v > super::fields::MAX_SECONDS) {
             bad(
                 "MaxAttempts",
-                format!("MaxAttempts must be a whole number from 0 to 99999999, found {n}"),
+                format!("must be a whole number from 0 to 99999999, found {n}"),
             );
         }
     }
@@ -160,7 +160,7 @@ fn retrier_numbers(retrier: &Retrier, at: &str, label: &str, sink: &mut Sink) {
         if !n.as_f64().is_some_and(|v| v >= 1.0) {
             bad(
                 "BackoffRate",
-                format!("BackoffRate must be at least 1.0, found {n}"),
+                format!("must be at least 1.0, found {n}"),
             );
         }
     }
@@ -168,7 +168,7 @@ fn retrier_numbers(retrier: &Retrier, at: &str, label: &str, sink: &mut Sink) {
         if !n.as_u64().is_some_and(|v| (1..=MAX_DELAY).contains(&v)) {
             bad(
                 "MaxDelaySeconds",
-                format!("MaxDelaySeconds must be a whole number from 1 to {MAX_DELAY}, found {n}"),
+                format!("must be a whole number from 1 to {MAX_DELAY}, found {n}"),
             );
         }
     }

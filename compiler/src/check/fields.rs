@@ -209,7 +209,9 @@ pub(super) fn check(machine: &StateMachine, sink: &mut Sink) {
         numbers(state, language, &label, sink);
         if let State::Map(map) = state {
             map_mode(map, &label, sink);
+            map_enumerations(map, &label, sink);
         }
+        catchers(state, language, &label, sink);
         if let State::Parallel(p) = state {
             if p.branches.is_empty() {
                 sink.push(
@@ -251,7 +253,7 @@ fn top_level(machine: &StateMachine, sink: &mut Sink) {
             sink.push(
                 Diagnostic::error(
                     "invalid-value",
-                    format!("Version must be \"1.0\", found \"{version}\""),
+                    format!("must be \"1.0\", found \"{version}\""),
                 )
                 .at_field("Version"),
             );
@@ -452,7 +454,7 @@ fn numbers(state: &State, language: QueryLanguage, label: &str, sink: &mut Sink)
                         Diagnostic::error(
                             "invalid-value",
                             format!(
-                                "ToleratedFailurePercentage must be between 0 and 100, found {n}"
+                                "must be between 0 and 100, found {n}"
                             ),
                         )
                         .at_state(label)
@@ -478,16 +480,16 @@ pub(crate) fn seconds_value(
         IntOrExpr::Number(n) => match n.as_u64() {
             Some(v) if v >= min && v <= MAX_SECONDS => None,
             _ => Some(format!(
-                "{field} must be a whole number from {min} to {MAX_SECONDS}, found {n}"
+                "must be a whole number from {min} to {MAX_SECONDS}, found {n}"
             )),
         },
         IntOrExpr::Expr(text) if language == QueryLanguage::JSONata => {
             (!is_jsonata_expression(text)).then(|| {
-                format!("{field} must be a number or a \"{{% expression %}}\", found \"{text}\"")
+                format!("must be a number or a \"{{% expression %}}\", found \"{text}\"")
             })
         }
         IntOrExpr::Expr(text) => Some(format!(
-            "{field} must be a whole number in a JSONPath state, found the string \"{text}\"{}",
+            "must be a whole number in JSONPath, found the string \"{text}\"{}",
             if field_has_path_form(field) {
                 format!("; use {field}Path to read it from the input")
             } else {
@@ -621,5 +623,53 @@ mod tests {
         assert!(!is_rfc3339("2016-03-14t01:59:00z"));
         assert!(!is_rfc3339("2016-03-14 01:59:00Z"));
         assert!(!is_rfc3339("yesterday"));
+    }
+}
+
+/// Catchers carry `ResultPath` in JSONPath states and `Output` in JSONata states.
+fn catchers(state: &State, language: QueryLanguage, label: &str, sink: &mut Sink) {
+    let Some(catchers) = state.error_handling().and_then(|h| h.catch.as_ref()) else { return };
+    for (i, catcher) in catchers.iter().enumerate() {
+        let (field, present, other) = match language {
+            QueryLanguage::JSONPath => ("Output", catcher.output.is_some(), "JSONata"),
+            QueryLanguage::JSONata => ("ResultPath", catcher.result_path.is_some(), "JSONPath"),
+        };
+        if present {
+            sink.push(
+                Diagnostic::error("field-not-allowed", format!("\"{field}\" is a {other} field; this state uses {language:?}"))
+                    .at_state(label)
+                    .at_field(format!("Catch[{i}].{field}")),
+            );
+        }
+    }
+}
+
+/// The enumerations of a distributed Map's reader, processor and writer.
+fn map_enumerations(map: &Map, label: &str, sink: &mut Sink) {
+    let mut check = |field: &str, value: Option<&String>, allowed: &[&str]| {
+        if let Some(value) = value {
+            if !allowed.contains(&value.as_str()) {
+                sink.push(
+                    Diagnostic::error("invalid-value", format!("must be one of {}, found \"{value}\"", allowed.join(", ")))
+                        .at_state(label)
+                        .at_field(field.to_string()),
+                );
+            }
+        }
+    };
+    if let Some(config) = map.item_reader.as_ref().and_then(|r| r.reader_config.as_ref()) {
+        check("ItemReader.ReaderConfig.InputType", config.input_type.as_ref(), &["CSV", "JSON", "JSONL", "PARQUET", "MANIFEST"]);
+        check("ItemReader.ReaderConfig.CSVHeaderLocation", config.csv_header_location.as_ref(), &["FIRST_ROW", "GIVEN"]);
+        check("ItemReader.ReaderConfig.CSVDelimiter", config.csv_delimiter.as_ref(), &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"]);
+        check("ItemReader.ReaderConfig.Transformation", config.transformation.as_ref(), &["NONE", "LOAD_AND_FLATTEN"]);
+        check("ItemReader.ReaderConfig.ManifestType", config.manifest_type.as_ref(), &["ATHENA_DATA", "S3_INVENTORY"]);
+    }
+    if let Some(config) = map.processor().and_then(|p| p.processor_config.as_ref()) {
+        let field = if map.item_processor.is_some() { "ItemProcessor.ProcessorConfig.ExecutionType" } else { "Iterator.ProcessorConfig.ExecutionType" };
+        check(field, config.execution_type.as_ref(), &["STANDARD", "EXPRESS"]);
+    }
+    if let Some(config) = map.result_writer.as_ref().and_then(|w| w.writer_config.as_ref()) {
+        check("ResultWriter.WriterConfig.OutputType", config.output_type.as_ref(), &["JSON", "JSONL"]);
+        check("ResultWriter.WriterConfig.Transformation", config.transformation.as_ref(), &["NONE", "COMPACT", "FLATTEN"]);
     }
 }

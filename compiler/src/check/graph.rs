@@ -77,19 +77,27 @@ fn check_scope(
     }
     // Edges by index; a missing target is reported once and left out of the graph.
     let mut edges: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    let mut dangling = false;
     for (i, (name, state)) in states.iter().enumerate() {
         for (field, target) in state.transitions() {
             match index.get(target) {
                 Some(&j) => edges[i].push(j),
-                None => sink.push(
+                None => {
+                    dangling = true;
+                    sink.push(
                     missing_target(target)
                         .at_state(state_label(scope, name))
                         .at_field(field),
-                ),
+                    )
+                }
             }
         }
     }
     if states.is_empty() {
+        if let Some((state, field)) = &owner {
+            let at = field.trim_end_matches(".StartAt").to_string();
+            sink.push(Diagnostic::error("empty-states", format!("{at} has no states")).at_state(state.clone()).at_field(format!("{at}.States")));
+        }
         return;
     }
 
@@ -144,7 +152,8 @@ fn check_scope(
         }
     }
     for (i, name) in names.iter().enumerate() {
-        if reachable[i] && !can_finish[i] {
+        // A dangling target already explains why a path seems never to end.
+        if reachable[i] && !can_finish[i] && !dangling {
             sink.push(
                 Diagnostic::lint("never-ends", format!("from \"{name}\" no path leads to an end state; the execution would run until it times out"))
                     .at_state(state_label(scope, name))

@@ -44,6 +44,9 @@ pub struct CheckContext {
     pub task_inputs: HashMap<String, (String, serde_json::Value)>,
     /// The error names each typed task's activity declares, by state name.
     pub task_errors: HashMap<String, Vec<String>>,
+    /// The size of the definition as it will be sent to AWS, when known (the file, or the
+    /// pretty JSON `wfc compile` writes); otherwise the compact serialisation is measured.
+    pub source_bytes: Option<usize>,
 }
 
 impl CheckContext {
@@ -68,7 +71,7 @@ pub fn check(machine: &StateMachine, context: &CheckContext) -> Vec<Diagnostic> 
     choice::check(machine, &mut sink);
     paths::check(machine, &mut sink);
     tasks::check(machine, context.machine_type, &mut sink);
-    size::check(machine, &mut sink);
+    size::check(machine, context.source_bytes, &mut sink);
     if context.input_schema.is_some() {
         dataflow::check(machine, context, &mut sink);
     }
@@ -103,4 +106,56 @@ pub(crate) fn labelled_states(machine: &StateMachine) -> Vec<(String, &str, &Sta
         .into_iter()
         .map(|s| (state_label(&s.scope, s.name), s.name, s.state))
         .collect()
+}
+
+/// The outcome of checking a definition given as text.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The machine, when it parsed without structural errors.
+    pub machine: Option<StateMachine>,
+    /// Every problem found: structural ones first, then those of the checks.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.level == crate::Level::Error)
+    }
+}
+
+/// Why a text could not be checked at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unusable {
+    NotJson(String),
+    NotAsl(String),
+}
+
+/// Parses and checks a definition, reporting everything at once. When some states are broken,
+/// the rest of the machine is still checked (with the broken states stood in for), minus the
+/// findings that the stand-ins would make up: anything at them, and reachability, which a
+/// stand-in's `End` changes.
+pub fn check_source(text: &str, context: &CheckContext) -> Result<Report, Unusable> {
+    use crate::asl::{parse, ParseFailure};
+    let context = CheckContext { source_bytes: Some(text.len()), ..context.clone() };
+    match parse(text, &context.workflow) {
+        Ok(machine) => {
+            let diagnostics = check(&machine, &context);
+            Ok(Report { machine: Some(machine), diagnostics })
+        }
+        Err(ParseFailure::NotJson(e)) => Err(Unusable::NotJson(e)),
+        Err(ParseFailure::NotAsl(e)) => Err(Unusable::NotAsl(e)),
+        Err(ParseFailure::Invalid { mut diagnostics, partial }) => {
+            if let Some(partial) = partial {
+                const GRAPH_DERIVED: &[&str] = &["unreachable", "never-ends", "spin-loop", "no-terminal"];
+                let at_placeholder =
+                    |d: &Diagnostic| d.state.as_ref().is_some_and(|s| partial.placeholders.contains(s));
+                diagnostics.extend(
+                    check(&partial.machine, &context)
+                        .into_iter()
+                        .filter(|d| !at_placeholder(d) && !GRAPH_DERIVED.contains(&d.code)),
+                );
+            }
+            Ok(Report { machine: None, diagnostics })
+        }
+    }
 }

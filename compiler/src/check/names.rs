@@ -17,10 +17,14 @@ pub(super) fn check(machine: &StateMachine, sink: &mut Sink) {
     let mut first_seen: HashMap<&str, String> = HashMap::new();
     for (label, name, _) in labelled_states(machine) {
         if let Some(earlier) = first_seen.get(name) {
+            let place = match earlier.rsplit_once(" › ") {
+                Some((scope, _)) => format!("in {scope}"),
+                None => "at the top level".to_string(),
+            };
             sink.push(
                 Diagnostic::error(
                     "duplicate-name",
-                    format!("the state name \"{name}\" is already used by \"{earlier}\""),
+                    format!("the state name \"{name}\" is already used by a state {place}"),
                 )
                 .at_state(label.clone())
                 .with_hint(

@@ -171,7 +171,7 @@ impl Checker<'_, '_> {
             self.report(
                 field,
                 "invalid-path",
-                format!("{field} must be {wanted}: {e}"),
+                format!("must be {wanted}: {e}"),
             );
         }
     }
@@ -185,9 +185,9 @@ impl Checker<'_, '_> {
                 Ok(call) => self.report(
                     field,
                     "invalid-intrinsic",
-                    format!("{field} takes a string, and {} is not one of the functions AWS allows there", call.function.name()),
+                    format!("takes a string, and {} is not one of the functions AWS allows there", call.function.name()),
                 ),
-                Err(e) => self.report(field, "invalid-intrinsic", format!("{field}: {e}")),
+                Err(e) => self.report(field, "invalid-intrinsic", e.to_string()),
             }
         } else {
             self.path(field, Some(text), Kind::Reference);
@@ -245,7 +245,8 @@ impl Checker<'_, '_> {
         );
         for (op, operand) in rule.comparisons() {
             if op.is_path {
-                if let Some(text) = operand.as_str() {
+                // A non-path operand is reported by the Choice check (choice-operand-type).
+                if let Some(text) = operand.as_str().filter(|t| t.starts_with('$')) {
                     self.path(&format!("{at}.{}", op.name), Some(text), Kind::Reference);
                 }
             }

@@ -73,6 +73,8 @@ pub(super) fn compile(workflow: &Workflow, start: Chain) -> Result<Compiled, Com
             n.activity_errors
                 .map(|e| e.iter().map(|s| s.to_string()).collect())
         }),
+        // What `wfc compile` writes is what gets deployed: measure that.
+        source_bytes: Some(machine.to_pretty_json().len()),
     };
     problems.extend(check::check(&machine, &context));
 
