@@ -22,7 +22,10 @@ fn round_trips_a_small_definition() {
 fn reports_every_bad_state() {
     let text = r#"{"StartAt":"A","States":{"A":{"Type":"Bogus"},"B":{"Type":"Task"},
       "P":{"Type":"Parallel","Branches":[{"StartAt":"X","States":{"X":{"Type":"Wait","Seconds":"x"}}}],"End":true}}}"#;
-    let Err(wfc_compiler::asl::ParseFailure::Invalid { diagnostics: ds, .. }) = parse(text, "t") else {
+    let Err(wfc_compiler::asl::ParseFailure::Invalid {
+        diagnostics: ds, ..
+    }) = parse(text, "t")
+    else {
         panic!()
     };
     for d in &ds {

@@ -43,7 +43,11 @@ pub fn run(args: Args) -> u8 {
     for d in &report.diagnostics {
         eprintln!("{d}");
     }
-    let errors = report.diagnostics.iter().filter(|d| d.level == Level::Error).count();
+    let errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .count();
     let lints = report.diagnostics.len() - errors;
     if errors > 0 {
         eprintln!("{name}: {errors} error(s), {lints} warning(s)");

@@ -7,7 +7,10 @@ pub mod example;
 
 use wfc_compiler::dsl::{CompileError, Compiled};
 
+/// Builds one workflow: its ASL, or every problem found in it.
+pub type Build = fn() -> Result<Compiled, CompileError>;
+
 /// Every workflow `wfc compile` builds, by name.
-pub fn all() -> Vec<(&'static str, fn() -> Result<Compiled, CompileError>)> {
+pub fn all() -> Vec<(&'static str, Build)> {
     vec![("example", example::workflow)]
 }

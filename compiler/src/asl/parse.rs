@@ -19,7 +19,10 @@ pub enum ParseFailure {
     NotAsl(String),
     /// It is a state machine with structural errors (every one is listed), and, when the top
     /// level is sound, the machine with each broken state replaced by a placeholder.
-    Invalid { diagnostics: Vec<Diagnostic>, partial: Option<PartialMachine> },
+    Invalid {
+        diagnostics: Vec<Diagnostic>,
+        partial: Option<Box<PartialMachine>>,
+    },
 }
 
 /// A machine whose broken states were replaced by `{"Type": "Pass", "End": true}`.
@@ -35,7 +38,8 @@ pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
     if let Ok(machine) = serde_json::from_str::<StateMachine>(text) {
         return Ok(machine);
     }
-    let mut value: Value = serde_json::from_str(text).map_err(|e| ParseFailure::NotJson(e.to_string()))?;
+    let mut value: Value =
+        serde_json::from_str(text).map_err(|e| ParseFailure::NotJson(e.to_string()))?;
     let Some(top) = value.as_object_mut() else {
         return Err(ParseFailure::NotAsl(format!(
             "expected a JSON object with \"StartAt\" and \"States\", found {}",
@@ -44,10 +48,15 @@ pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
     };
     if !top.contains_key("States") {
         return Err(ParseFailure::NotAsl(
-            "the object has no \"States\" field, so it is not an Amazon States Language definition".into(),
+            "the object has no \"States\" field, so it is not an Amazon States Language definition"
+                .into(),
         ));
     }
-    let mut found = Found { workflow, diagnostics: Vec::new(), placeholders: Vec::new() };
+    let mut found = Found {
+        workflow,
+        diagnostics: Vec::new(),
+        placeholders: Vec::new(),
+    };
     // A non-object `States` is reported by the top-level pass below.
     if let Some(Value::Object(states)) = top.get_mut("States") {
         repair_scope(states, &[], &mut found);
@@ -58,18 +67,32 @@ pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
     let partial = if top_ok {
         serde_json::from_value::<StateMachine>(value.clone())
             .ok()
-            .map(|machine| PartialMachine { machine, placeholders: found.placeholders.clone() })
+            .map(|machine| {
+                Box::new(PartialMachine {
+                    machine,
+                    placeholders: found.placeholders.clone(),
+                })
+            })
     } else {
         None
     };
     if found.diagnostics.is_empty() {
         // Nothing found piecewise (should not happen): report the whole-document error.
-        let e = serde_json::from_value::<StateMachine>(value).err().map(|e| e.to_string());
+        let e = serde_json::from_value::<StateMachine>(value)
+            .err()
+            .map(|e| e.to_string());
         found.diagnostics.push(
-            Diagnostic::error("schema", e.unwrap_or_else(|| "definition does not parse".into())).in_workflow(workflow),
+            Diagnostic::error(
+                "schema",
+                e.unwrap_or_else(|| "definition does not parse".into()),
+            )
+            .in_workflow(workflow),
         );
     }
-    Err(ParseFailure::Invalid { diagnostics: found.diagnostics, partial })
+    Err(ParseFailure::Invalid {
+        diagnostics: found.diagnostics,
+        partial,
+    })
 }
 
 /// Fields that hold a whole number or a JSONata expression.
@@ -91,14 +114,20 @@ struct Found<'a> {
 impl Found<'_> {
     /// Deserialises `value` as `T`, recording the error (at `state`, with serde's field path).
     fn check<T: DeserializeOwned>(&mut self, value: Value, state: Option<&str>) -> Result<(), ()> {
-        let Err(e) = serde_path_to_error::deserialize::<_, T>(value.clone()) else { return Ok(()) };
+        let Err(e) = serde_path_to_error::deserialize::<_, T>(value.clone()) else {
+            return Ok(());
+        };
         let mut field = e.path().to_string();
         if field == "." || field.is_empty() {
             // Inside flattened fields serde loses the path; find the number-or-expression field
             // whose value is neither.
             field = NUMBER_FIELDS
                 .iter()
-                .find(|f| value.get(**f).is_some_and(|v| !(v.is_number() || v.is_string())))
+                .find(|f| {
+                    value
+                        .get(**f)
+                        .is_some_and(|v| !(v.is_number() || v.is_string()))
+                })
                 .map_or(field, |f| f.to_string());
         }
         let mut d = Diagnostic::error("schema", e.inner().to_string()).in_workflow(self.workflow);
@@ -133,7 +162,10 @@ fn repair_scope(states: &mut JsonMap<String, Value>, scope: &[String], found: &m
             }
         }
         let display = label.join(" › ");
-        if found.check::<super::State>(shallow, Some(&display)).is_err() {
+        if found
+            .check::<super::State>(shallow, Some(&display))
+            .is_err()
+        {
             *raw = json!({ "Type": "Pass", "End": true });
             found.placeholders.push(display);
         }
@@ -142,13 +174,18 @@ fn repair_scope(states: &mut JsonMap<String, Value>, scope: &[String], found: &m
 
 /// `(label, scope object)` for each nested scope written in a raw state.
 fn nested_scopes_mut(raw: &mut Value) -> Vec<(String, &mut Value)> {
-    let Some(object) = raw.as_object_mut() else { return Vec::new() };
+    let Some(object) = raw.as_object_mut() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (key, value) in object.iter_mut() {
         match (key.as_str(), value) {
-            ("Branches", Value::Array(branches)) => {
-                out.extend(branches.iter_mut().enumerate().map(|(i, b)| (format!("Branches[{i}]"), b)))
-            }
+            ("Branches", Value::Array(branches)) => out.extend(
+                branches
+                    .iter_mut()
+                    .enumerate()
+                    .map(|(i, b)| (format!("Branches[{i}]"), b)),
+            ),
             ("ItemProcessor" | "Iterator", processor) => out.push((key.clone(), processor)),
             _ => {}
         }

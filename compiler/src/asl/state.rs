@@ -117,7 +117,10 @@ pub struct Common {
 /// A whole number, or a JSONata `{% %}` expression where the query language allows one.
 /// Written numbers keep their form (`3` vs `3.0`) so that a definition round-trips exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, expecting = "expected a whole number or a JSONata \"{% expression %}\" string")]
+#[serde(
+    untagged,
+    expecting = "expected a whole number or a JSONata \"{% expression %}\" string"
+)]
 pub enum IntOrExpr {
     Number(Number),
     Expr(String),

@@ -1016,10 +1016,7 @@ impl Flow<'_, '_> {
             self.report(
                 Diagnostic::error(
                     "dataflow-type",
-                    format!(
-                        "must point at {wanted}, but {text} is {}",
-                        shape.describe()
-                    ),
+                    format!("must point at {wanted}, but {text} is {}", shape.describe()),
                 )
                 .at_state(label.to_string())
                 .at_field(field.to_string()),

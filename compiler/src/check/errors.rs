@@ -158,10 +158,7 @@ fn retrier_numbers(retrier: &Retrier, at: &str, label: &str, sink: &mut Sink) {
     }
     if let Some(n) = &retrier.backoff_rate {
         if !n.as_f64().is_some_and(|v| v >= 1.0) {
-            bad(
-                "BackoffRate",
-                format!("must be at least 1.0, found {n}"),
-            );
+            bad("BackoffRate", format!("must be at least 1.0, found {n}"));
         }
     }
     if let Some(n) = &retrier.max_delay_seconds {

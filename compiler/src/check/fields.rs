@@ -453,9 +453,7 @@ fn numbers(state: &State, language: QueryLanguage, label: &str, sink: &mut Sink)
                     sink.push(
                         Diagnostic::error(
                             "invalid-value",
-                            format!(
-                                "must be between 0 and 100, found {n}"
-                            ),
+                            format!("must be between 0 and 100, found {n}"),
                         )
                         .at_state(label)
                         .at_field("ToleratedFailurePercentage"),
@@ -484,9 +482,8 @@ pub(crate) fn seconds_value(
             )),
         },
         IntOrExpr::Expr(text) if language == QueryLanguage::JSONata => {
-            (!is_jsonata_expression(text)).then(|| {
-                format!("must be a number or a \"{{% expression %}}\", found \"{text}\"")
-            })
+            (!is_jsonata_expression(text))
+                .then(|| format!("must be a number or a \"{{% expression %}}\", found \"{text}\""))
         }
         IntOrExpr::Expr(text) => Some(format!(
             "must be a whole number in JSONPath, found the string \"{text}\"{}",
@@ -612,23 +609,11 @@ fn map_mode(map: &Map, label: &str, sink: &mut Sink) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps() {
-        assert!(is_rfc3339("2016-03-14T01:59:00Z"));
-        assert!(is_rfc3339("2016-03-14T01:59:00.123+02:00"));
-        assert!(!is_rfc3339("2016-03-14t01:59:00z"));
-        assert!(!is_rfc3339("2016-03-14 01:59:00Z"));
-        assert!(!is_rfc3339("yesterday"));
-    }
-}
-
 /// Catchers carry `ResultPath` in JSONPath states and `Output` in JSONata states.
 fn catchers(state: &State, language: QueryLanguage, label: &str, sink: &mut Sink) {
-    let Some(catchers) = state.error_handling().and_then(|h| h.catch.as_ref()) else { return };
+    let Some(catchers) = state.error_handling().and_then(|h| h.catch.as_ref()) else {
+        return;
+    };
     for (i, catcher) in catchers.iter().enumerate() {
         let (field, present, other) = match language {
             QueryLanguage::JSONPath => ("Output", catcher.output.is_some(), "JSONata"),
@@ -636,9 +621,12 @@ fn catchers(state: &State, language: QueryLanguage, label: &str, sink: &mut Sink
         };
         if present {
             sink.push(
-                Diagnostic::error("field-not-allowed", format!("\"{field}\" is a {other} field; this state uses {language:?}"))
-                    .at_state(label)
-                    .at_field(format!("Catch[{i}].{field}")),
+                Diagnostic::error(
+                    "field-not-allowed",
+                    format!("\"{field}\" is a {other} field; this state uses {language:?}"),
+                )
+                .at_state(label)
+                .at_field(format!("Catch[{i}].{field}")),
             );
         }
     }
@@ -650,26 +638,87 @@ fn map_enumerations(map: &Map, label: &str, sink: &mut Sink) {
         if let Some(value) = value {
             if !allowed.contains(&value.as_str()) {
                 sink.push(
-                    Diagnostic::error("invalid-value", format!("must be one of {}, found \"{value}\"", allowed.join(", ")))
-                        .at_state(label)
-                        .at_field(field.to_string()),
+                    Diagnostic::error(
+                        "invalid-value",
+                        format!("must be one of {}, found \"{value}\"", allowed.join(", ")),
+                    )
+                    .at_state(label)
+                    .at_field(field.to_string()),
                 );
             }
         }
     };
-    if let Some(config) = map.item_reader.as_ref().and_then(|r| r.reader_config.as_ref()) {
-        check("ItemReader.ReaderConfig.InputType", config.input_type.as_ref(), &["CSV", "JSON", "JSONL", "PARQUET", "MANIFEST"]);
-        check("ItemReader.ReaderConfig.CSVHeaderLocation", config.csv_header_location.as_ref(), &["FIRST_ROW", "GIVEN"]);
-        check("ItemReader.ReaderConfig.CSVDelimiter", config.csv_delimiter.as_ref(), &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"]);
-        check("ItemReader.ReaderConfig.Transformation", config.transformation.as_ref(), &["NONE", "LOAD_AND_FLATTEN"]);
-        check("ItemReader.ReaderConfig.ManifestType", config.manifest_type.as_ref(), &["ATHENA_DATA", "S3_INVENTORY"]);
+    if let Some(config) = map
+        .item_reader
+        .as_ref()
+        .and_then(|r| r.reader_config.as_ref())
+    {
+        check(
+            "ItemReader.ReaderConfig.InputType",
+            config.input_type.as_ref(),
+            &["CSV", "JSON", "JSONL", "PARQUET", "MANIFEST"],
+        );
+        check(
+            "ItemReader.ReaderConfig.CSVHeaderLocation",
+            config.csv_header_location.as_ref(),
+            &["FIRST_ROW", "GIVEN"],
+        );
+        check(
+            "ItemReader.ReaderConfig.CSVDelimiter",
+            config.csv_delimiter.as_ref(),
+            &["COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB"],
+        );
+        check(
+            "ItemReader.ReaderConfig.Transformation",
+            config.transformation.as_ref(),
+            &["NONE", "LOAD_AND_FLATTEN"],
+        );
+        check(
+            "ItemReader.ReaderConfig.ManifestType",
+            config.manifest_type.as_ref(),
+            &["ATHENA_DATA", "S3_INVENTORY"],
+        );
     }
     if let Some(config) = map.processor().and_then(|p| p.processor_config.as_ref()) {
-        let field = if map.item_processor.is_some() { "ItemProcessor.ProcessorConfig.ExecutionType" } else { "Iterator.ProcessorConfig.ExecutionType" };
-        check(field, config.execution_type.as_ref(), &["STANDARD", "EXPRESS"]);
+        let field = if map.item_processor.is_some() {
+            "ItemProcessor.ProcessorConfig.ExecutionType"
+        } else {
+            "Iterator.ProcessorConfig.ExecutionType"
+        };
+        check(
+            field,
+            config.execution_type.as_ref(),
+            &["STANDARD", "EXPRESS"],
+        );
     }
-    if let Some(config) = map.result_writer.as_ref().and_then(|w| w.writer_config.as_ref()) {
-        check("ResultWriter.WriterConfig.OutputType", config.output_type.as_ref(), &["JSON", "JSONL"]);
-        check("ResultWriter.WriterConfig.Transformation", config.transformation.as_ref(), &["NONE", "COMPACT", "FLATTEN"]);
+    if let Some(config) = map
+        .result_writer
+        .as_ref()
+        .and_then(|w| w.writer_config.as_ref())
+    {
+        check(
+            "ResultWriter.WriterConfig.OutputType",
+            config.output_type.as_ref(),
+            &["JSON", "JSONL"],
+        );
+        check(
+            "ResultWriter.WriterConfig.Transformation",
+            config.transformation.as_ref(),
+            &["NONE", "COMPACT", "FLATTEN"],
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert!(is_rfc3339("2016-03-14T01:59:00Z"));
+        assert!(is_rfc3339("2016-03-14T01:59:00.123+02:00"));
+        assert!(!is_rfc3339("2016-03-14t01:59:00z"));
+        assert!(!is_rfc3339("2016-03-14 01:59:00Z"));
+        assert!(!is_rfc3339("yesterday"));
     }
 }

@@ -85,9 +85,9 @@ fn check_scope(
                 None => {
                     dangling = true;
                     sink.push(
-                    missing_target(target)
-                        .at_state(state_label(scope, name))
-                        .at_field(field),
+                        missing_target(target)
+                            .at_state(state_label(scope, name))
+                            .at_field(field),
                     )
                 }
             }
@@ -96,7 +96,11 @@ fn check_scope(
     if states.is_empty() {
         if let Some((state, field)) = &owner {
             let at = field.trim_end_matches(".StartAt").to_string();
-            sink.push(Diagnostic::error("empty-states", format!("{at} has no states")).at_state(state.clone()).at_field(format!("{at}.States")));
+            sink.push(
+                Diagnostic::error("empty-states", format!("{at} has no states"))
+                    .at_state(state.clone())
+                    .at_field(format!("{at}.States")),
+            );
         }
         return;
     }

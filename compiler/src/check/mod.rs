@@ -119,7 +119,9 @@ pub struct Report {
 
 impl Report {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.level == crate::Level::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.level == crate::Level::Error)
     }
 }
 
@@ -136,26 +138,42 @@ pub enum Unusable {
 /// stand-in's `End` changes.
 pub fn check_source(text: &str, context: &CheckContext) -> Result<Report, Unusable> {
     use crate::asl::{parse, ParseFailure};
-    let context = CheckContext { source_bytes: Some(text.len()), ..context.clone() };
+    let context = CheckContext {
+        source_bytes: Some(text.len()),
+        ..context.clone()
+    };
     match parse(text, &context.workflow) {
         Ok(machine) => {
             let diagnostics = check(&machine, &context);
-            Ok(Report { machine: Some(machine), diagnostics })
+            Ok(Report {
+                machine: Some(machine),
+                diagnostics,
+            })
         }
         Err(ParseFailure::NotJson(e)) => Err(Unusable::NotJson(e)),
         Err(ParseFailure::NotAsl(e)) => Err(Unusable::NotAsl(e)),
-        Err(ParseFailure::Invalid { mut diagnostics, partial }) => {
+        Err(ParseFailure::Invalid {
+            mut diagnostics,
+            partial,
+        }) => {
             if let Some(partial) = partial {
-                const GRAPH_DERIVED: &[&str] = &["unreachable", "never-ends", "spin-loop", "no-terminal"];
-                let at_placeholder =
-                    |d: &Diagnostic| d.state.as_ref().is_some_and(|s| partial.placeholders.contains(s));
+                const GRAPH_DERIVED: &[&str] =
+                    &["unreachable", "never-ends", "spin-loop", "no-terminal"];
+                let at_placeholder = |d: &Diagnostic| {
+                    d.state
+                        .as_ref()
+                        .is_some_and(|s| partial.placeholders.contains(s))
+                };
                 diagnostics.extend(
                     check(&partial.machine, &context)
                         .into_iter()
                         .filter(|d| !at_placeholder(d) && !GRAPH_DERIVED.contains(&d.code)),
                 );
             }
-            Ok(Report { machine: None, diagnostics })
+            Ok(Report {
+                machine: None,
+                diagnostics,
+            })
         }
     }
 }

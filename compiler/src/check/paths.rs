@@ -168,11 +168,7 @@ impl Checker<'_, '_> {
             } else {
                 "a JSONPath"
             };
-            self.report(
-                field,
-                "invalid-path",
-                format!("must be {wanted}: {e}"),
-            );
+            self.report(field, "invalid-path", format!("must be {wanted}: {e}"));
         }
     }
 
@@ -185,7 +181,10 @@ impl Checker<'_, '_> {
                 Ok(call) => self.report(
                     field,
                     "invalid-intrinsic",
-                    format!("takes a string, and {} is not one of the functions AWS allows there", call.function.name()),
+                    format!(
+                        "takes a string, and {} is not one of the functions AWS allows there",
+                        call.function.name()
+                    ),
                 ),
                 Err(e) => self.report(field, "invalid-intrinsic", e.to_string()),
             }

@@ -29,9 +29,12 @@ pub(super) fn check(machine: &StateMachine, machine_type: MachineType, sink: &mu
     for (label, _, state) in labelled_states(machine) {
         if machine_type == MachineType::Express && is_distributed_map(state) {
             sink.push(
-                Diagnostic::error("express-integration", "an Express state machine cannot run a distributed Map")
-                    .at_state(label.clone())
-                    .with_hint("use an inline Map, or a Standard workflow"),
+                Diagnostic::error(
+                    "express-integration",
+                    "an Express state machine cannot run a distributed Map",
+                )
+                .at_state(label.clone())
+                .with_hint("use an inline Map, or a Standard workflow"),
             );
         }
         let State::Task(task) = state else { continue };
@@ -44,7 +47,10 @@ pub(super) fn check(machine: &StateMachine, machine_type: MachineType, sink: &mu
 
 fn is_distributed_map(state: &State) -> bool {
     let State::Map(map) = state else { return false };
-    map.processor().and_then(|p| p.processor_config.as_ref()).and_then(|c| c.mode) == Some(ProcessorMode::Distributed)
+    map.processor()
+        .and_then(|p| p.processor_config.as_ref())
+        .and_then(|c| c.mode)
+        == Some(ProcessorMode::Distributed)
 }
 
 fn integration(task: &Task, machine_type: MachineType, push: &mut dyn FnMut(Diagnostic)) {
@@ -59,9 +65,12 @@ fn integration(task: &Task, machine_type: MachineType, push: &mut dyn FnMut(Diag
     let sync = resource.contains(".sync");
     if sync && !supports_sync(resource) {
         push(
-            Diagnostic::error("invalid-resource", "this integration does not support the .sync (run a job) pattern")
-                .at_field("Resource")
-                .with_hint(format!(".sync is offered by: {}", SYNC_SERVICES.join(", "))),
+            Diagnostic::error(
+                "invalid-resource",
+                "this integration does not support the .sync (run a job) pattern",
+            )
+            .at_field("Resource")
+            .with_hint(format!(".sync is offered by: {}", SYNC_SERVICES.join(", "))),
         );
     }
     if machine_type != MachineType::Express {
@@ -88,7 +97,11 @@ fn integration(task: &Task, machine_type: MachineType, push: &mut dyn FnMut(Diag
 fn supports_sync(resource: &str) -> bool {
     resource
         .strip_prefix("arn:aws:states:::")
-        .is_some_and(|rest| SYNC_SERVICES.iter().any(|service| rest.starts_with(service)))
+        .is_some_and(|rest| {
+            SYNC_SERVICES
+                .iter()
+                .any(|service| rest.starts_with(service))
+        })
 }
 
 fn callback(task: &Task, push: &mut dyn FnMut(Diagnostic)) {
@@ -102,7 +115,11 @@ fn callback(task: &Task, push: &mut dyn FnMut(Diagnostic)) {
                 .with_hint("set TimeoutSeconds (and HeartbeatSeconds if the worker can report progress)"),
         );
     }
-    let payload = task.common.parameters.as_ref().or(task.common.arguments.as_ref());
+    let payload = task
+        .common
+        .parameters
+        .as_ref()
+        .or(task.common.arguments.as_ref());
     if !payload.is_some_and(passes_token) {
         push(
             Diagnostic::lint("callback-without-token", "this callback task does not pass its task token, so nobody can complete it")
@@ -114,7 +131,10 @@ fn callback(task: &Task, push: &mut dyn FnMut(Diagnostic)) {
 
 fn heartbeat_below_timeout(task: &Task, push: &mut dyn FnMut(Diagnostic)) {
     let literal = |v: &Option<IntOrExpr>| v.as_ref().and_then(IntOrExpr::as_u64);
-    if let (Some(heartbeat), Some(timeout)) = (literal(&task.heartbeat_seconds), literal(&task.timeout_seconds)) {
+    if let (Some(heartbeat), Some(timeout)) = (
+        literal(&task.heartbeat_seconds),
+        literal(&task.timeout_seconds),
+    ) {
         // An invalid timeout (0) is reported on its own; comparing with it would only add noise.
         if timeout >= 1 && heartbeat >= timeout {
             push(
