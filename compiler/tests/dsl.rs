@@ -351,3 +351,46 @@ fn conditions_combine_with_and_or_not() {
         "x"
     );
 }
+
+/// A sub-chain built by a function can be used in several places; each use gets its own states.
+fn notify_then_fail(wf: &Workflow, step: &str) -> wfc_compiler::dsl::Chain {
+    let notify = wf
+        .pass(&format!("Notify {step} failure"))
+        .result(serde_json::json!({ "step": step }))
+        .result_path("$.notified");
+    let fail = wf.fail(&format!("{step} failed"), "StepFailed", step);
+    notify.next(&fail)
+}
+
+#[test]
+fn a_sub_chain_is_reused_without_writing_names_twice() {
+    let wf = Workflow::new("t").input::<Input>();
+    let fence = wf
+        .task::<CheckLag>("Fence")
+        .retry(Retry::transient_lambda())
+        .catch(
+            Catch::all().result_path("$.error"),
+            notify_then_fail(&wf, "Fence"),
+        );
+    let promote = wf
+        .task::<CheckLag>("Promote")
+        .retry(Retry::transient_lambda())
+        .catch(
+            Catch::all().result_path("$.error"),
+            notify_then_fail(&wf, "Promote"),
+        );
+    let compiled = wf.compile(fence.next(&promote)).expect("compiles");
+    let json = serde_json::to_value(&compiled.machine).unwrap();
+    assert_eq!(
+        json["States"]["Fence"]["Catch"][0]["Next"],
+        "Notify Fence failure"
+    );
+    assert_eq!(
+        json["States"]["Promote"]["Catch"][0]["Next"],
+        "Notify Promote failure"
+    );
+    assert_eq!(
+        json["States"]["Notify Promote failure"]["Next"],
+        "Promote failed"
+    );
+}

@@ -1,0 +1,15 @@
+//! The emitted ASL and input schema of every workflow, as reviewed snapshots: a change in what
+//! `wfc compile` writes shows up as a diff to accept (`cargo insta review`) or fix.
+
+#[test]
+fn every_workflow_compiles_to_its_snapshot() {
+    for (name, build) in wfc_workflows::all() {
+        let compiled = build().unwrap_or_else(|e| panic!("workflow {name} does not compile:\n{e}"));
+        insta::assert_snapshot!(
+            format!("{name}.asl.json"),
+            compiled.machine.to_pretty_json()
+        );
+        let schema = serde_json::to_string_pretty(&compiled.input_schema).unwrap();
+        insta::assert_snapshot!(format!("{name}.input.schema.json"), schema);
+    }
+}
