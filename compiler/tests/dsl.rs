@@ -367,6 +367,7 @@ fn a_sub_chain_is_reused_without_writing_names_twice() {
     let wf = Workflow::new("t").input::<Input>();
     let fence = wf
         .task::<CheckLag>("Fence")
+        .discard_result()
         .retry(Retry::transient_lambda())
         .catch(
             Catch::all().result_path("$.error"),
