@@ -6,26 +6,19 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map as JsonMap, Value};
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ChoiceRule {
-    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    #[serde(rename = "Variable", default, skip_serializing_if = "Option::is_none")]
     pub variable: Option<String>,
-    #[serde(rename = "And", default, skip_serializing_if = "Option::is_none")]
     pub and: Option<Vec<ChoiceRule>>,
-    #[serde(rename = "Or", default, skip_serializing_if = "Option::is_none")]
     pub or: Option<Vec<ChoiceRule>>,
-    #[serde(rename = "Not", default, skip_serializing_if = "Option::is_none")]
     pub not: Option<Box<ChoiceRule>>,
     /// JSONata: a `{% boolean %}` expression (or a literal boolean).
-    #[serde(rename = "Condition", default, skip_serializing_if = "Option::is_none")]
     pub condition: Option<Value>,
-    #[serde(rename = "Next", default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
-    #[serde(rename = "Assign", default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<JsonMap<String, Value>>,
-    #[serde(rename = "Output", default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
     /// Comparison operators and anything else written on the rule, by name.
     #[serde(flatten)]

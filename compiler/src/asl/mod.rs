@@ -39,27 +39,15 @@ pub type Unknown = JsonMap<String, Value>;
 pub type States = IndexMap<String, State>;
 
 /// A whole state machine definition (the top level of an ASL document).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct StateMachine {
-    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    #[serde(
-        rename = "QueryLanguage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub query_language: Option<QueryLanguage>,
-    #[serde(rename = "StartAt")]
     pub start_at: String,
-    #[serde(rename = "States")]
     pub states: States,
-    #[serde(rename = "Version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    #[serde(
-        rename = "TimeoutSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub timeout_seconds: Option<IntOrExpr>,
     #[serde(flatten)]
     pub unknown: Unknown,

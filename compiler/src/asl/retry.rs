@@ -4,50 +4,25 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map as JsonMap, Number, Value};
 use serde_with::rust::double_option;
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ErrorHandling {
-    #[serde(rename = "Retry", default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<Vec<Retrier>>,
-    #[serde(rename = "Catch", default, skip_serializing_if = "Option::is_none")]
     pub catch: Option<Vec<Catcher>>,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[serde(deny_unknown_fields)]
 pub struct Retrier {
-    #[serde(rename = "ErrorEquals")]
     pub error_equals: Vec<String>,
-    #[serde(
-        rename = "IntervalSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub interval_seconds: Option<Number>,
-    #[serde(
-        rename = "MaxAttempts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_attempts: Option<Number>,
-    #[serde(
-        rename = "BackoffRate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub backoff_rate: Option<Number>,
-    #[serde(
-        rename = "MaxDelaySeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_delay_seconds: Option<Number>,
-    #[serde(
-        rename = "JitterStrategy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub jitter_strategy: Option<JitterStrategy>,
-    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }
 
@@ -83,25 +58,17 @@ pub enum JitterStrategy {
     None,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[serde(deny_unknown_fields)]
 pub struct Catcher {
-    #[serde(rename = "ErrorEquals")]
     pub error_equals: Vec<String>,
-    #[serde(rename = "Next")]
     pub next: String,
-    #[serde(
-        rename = "ResultPath",
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "double_option")]
     pub result_path: Option<Option<String>>,
     /// JSONata: output of the catcher (`$states.errorOutput` is the error).
-    #[serde(rename = "Output", default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
-    #[serde(rename = "Assign", default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<JsonMap<String, Value>>,
-    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
 }

@@ -54,63 +54,29 @@ impl StateKind {
 
 /// Fields that several state types share. A field that appears on a type that does not allow
 /// it is reported by `check::fields`, not by the parser, so every such problem is listed at once.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Common {
-    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    #[serde(
-        rename = "QueryLanguage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub query_language: Option<QueryLanguage>,
-    #[serde(rename = "Next", default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
-    #[serde(rename = "End", default, skip_serializing_if = "Option::is_none")]
     pub end: Option<bool>,
     /// `Some(None)` is an explicit `null` (an empty object in AWS's pipeline).
-    #[serde(
-        rename = "InputPath",
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "double_option")]
     pub input_path: Option<Option<String>>,
-    #[serde(
-        rename = "Parameters",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub parameters: Option<Value>,
-    #[serde(
-        rename = "ResultSelector",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result_selector: Option<Value>,
     /// `Some(None)` is `ResultPath: null`: the result is discarded, the input passes through.
-    #[serde(
-        rename = "ResultPath",
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "double_option")]
     pub result_path: Option<Option<String>>,
-    #[serde(
-        rename = "OutputPath",
-        default,
-        with = "double_option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "double_option")]
     pub output_path: Option<Option<String>>,
     /// JSONata: the state's arguments (Task, Parallel).
-    #[serde(rename = "Arguments", default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Value>,
     /// JSONata: the state's output.
-    #[serde(rename = "Output", default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Value>,
     /// Workflow variables assigned when the state completes (both query languages).
-    #[serde(rename = "Assign", default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<JsonMap<String, Value>>,
 }
 
@@ -139,51 +105,28 @@ impl IntOrExpr {
     }
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Pass {
     #[serde(flatten)]
     pub common: Common,
-    #[serde(rename = "Result", default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Task {
     #[serde(flatten)]
     pub common: Common,
-    #[serde(rename = "Resource")]
     pub resource: String,
-    #[serde(
-        rename = "Credentials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub credentials: Option<Value>,
-    #[serde(
-        rename = "TimeoutSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub timeout_seconds: Option<IntOrExpr>,
-    #[serde(
-        rename = "TimeoutSecondsPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub timeout_seconds_path: Option<String>,
-    #[serde(
-        rename = "HeartbeatSeconds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub heartbeat_seconds: Option<IntOrExpr>,
-    #[serde(
-        rename = "HeartbeatSecondsPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub heartbeat_seconds_path: Option<String>,
     #[serde(flatten)]
     pub errors: ErrorHandling,
@@ -191,43 +134,35 @@ pub struct Task {
     pub unknown: Unknown,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Choice {
     #[serde(flatten)]
     pub common: Common,
-    #[serde(rename = "Choices")]
     pub choices: Vec<ChoiceRule>,
-    #[serde(rename = "Default", default, skip_serializing_if = "Option::is_none")]
     pub default: Option<String>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Wait {
     #[serde(flatten)]
     pub common: Common,
-    #[serde(rename = "Seconds", default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<IntOrExpr>,
-    #[serde(
-        rename = "SecondsPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub seconds_path: Option<String>,
-    #[serde(rename = "Timestamp", default, skip_serializing_if = "Option::is_none")]
     pub timestamp: Option<String>,
-    #[serde(
-        rename = "TimestampPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub timestamp_path: Option<String>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Succeed {
     #[serde(flatten)]
     pub common: Common,
@@ -235,27 +170,26 @@ pub struct Succeed {
     pub unknown: Unknown,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Fail {
     #[serde(flatten)]
     pub common: Common,
-    #[serde(rename = "Error", default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(rename = "ErrorPath", default, skip_serializing_if = "Option::is_none")]
     pub error_path: Option<String>,
-    #[serde(rename = "Cause", default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
-    #[serde(rename = "CausePath", default, skip_serializing_if = "Option::is_none")]
     pub cause_path: Option<String>,
     #[serde(flatten)]
     pub unknown: Unknown,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Parallel {
     #[serde(flatten)]
     pub common: Common,
-    #[serde(rename = "Branches")]
     pub branches: Vec<Branch>,
     #[serde(flatten)]
     pub errors: ErrorHandling,
@@ -264,102 +198,39 @@ pub struct Parallel {
 }
 
 /// A Parallel branch: a small state machine of its own.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 #[serde(deny_unknown_fields)]
 pub struct Branch {
-    #[serde(rename = "Comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    #[serde(
-        rename = "QueryLanguage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub query_language: Option<QueryLanguage>,
-    #[serde(rename = "StartAt")]
     pub start_at: String,
-    #[serde(rename = "States")]
     pub states: States,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Map {
     #[serde(flatten)]
     pub common: Common,
-    #[serde(rename = "ItemsPath", default, skip_serializing_if = "Option::is_none")]
     pub items_path: Option<String>,
     /// JSONata: an array, an object, or an expression.
-    #[serde(rename = "Items", default, skip_serializing_if = "Option::is_none")]
     pub items: Option<Value>,
-    #[serde(
-        rename = "ItemSelector",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub item_selector: Option<Value>,
-    #[serde(
-        rename = "ItemProcessor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub item_processor: Option<ItemProcessor>,
     /// Deprecated spelling of `ItemProcessor` (without `ProcessorConfig`).
-    #[serde(rename = "Iterator", default, skip_serializing_if = "Option::is_none")]
     pub iterator: Option<ItemProcessor>,
-    #[serde(
-        rename = "ItemReader",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub item_reader: Option<ItemReader>,
-    #[serde(
-        rename = "ItemBatcher",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub item_batcher: Option<ItemBatcher>,
-    #[serde(
-        rename = "ResultWriter",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub result_writer: Option<ResultWriter>,
-    #[serde(
-        rename = "MaxConcurrency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_concurrency: Option<IntOrExpr>,
-    #[serde(
-        rename = "MaxConcurrencyPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub max_concurrency_path: Option<String>,
-    #[serde(rename = "Label", default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    #[serde(
-        rename = "ToleratedFailurePercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tolerated_failure_percentage: Option<IntOrExpr>,
-    #[serde(
-        rename = "ToleratedFailurePercentagePath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tolerated_failure_percentage_path: Option<String>,
-    #[serde(
-        rename = "ToleratedFailureCount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tolerated_failure_count: Option<IntOrExpr>,
-    #[serde(
-        rename = "ToleratedFailureCountPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub tolerated_failure_count_path: Option<String>,
     #[serde(flatten)]
     pub errors: ErrorHandling,
