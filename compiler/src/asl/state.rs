@@ -245,6 +245,22 @@ impl Map {
     }
 }
 
+/// Applies the same expression to whichever variant a state is (all have `common`, `unknown`).
+macro_rules! each_state {
+    ($state:expr, $s:ident => $e:expr) => {
+        match $state {
+            State::Pass($s) => $e,
+            State::Task($s) => $e,
+            State::Choice($s) => $e,
+            State::Wait($s) => $e,
+            State::Succeed($s) => $e,
+            State::Fail($s) => $e,
+            State::Parallel($s) => $e,
+            State::Map($s) => $e,
+        }
+    };
+}
+
 impl State {
     pub fn kind(&self) -> StateKind {
         match self {
@@ -260,43 +276,16 @@ impl State {
     }
 
     pub fn common(&self) -> &Common {
-        match self {
-            State::Pass(s) => &s.common,
-            State::Task(s) => &s.common,
-            State::Choice(s) => &s.common,
-            State::Wait(s) => &s.common,
-            State::Succeed(s) => &s.common,
-            State::Fail(s) => &s.common,
-            State::Parallel(s) => &s.common,
-            State::Map(s) => &s.common,
-        }
+        each_state!(self, s => &s.common)
     }
 
     pub fn common_mut(&mut self) -> &mut Common {
-        match self {
-            State::Pass(s) => &mut s.common,
-            State::Task(s) => &mut s.common,
-            State::Choice(s) => &mut s.common,
-            State::Wait(s) => &mut s.common,
-            State::Succeed(s) => &mut s.common,
-            State::Fail(s) => &mut s.common,
-            State::Parallel(s) => &mut s.common,
-            State::Map(s) => &mut s.common,
-        }
+        each_state!(self, s => &mut s.common)
     }
 
     /// Fields the model does not know at this place (kept for round-tripping, reported by checks).
     pub fn unknown(&self) -> &Unknown {
-        match self {
-            State::Pass(s) => &s.unknown,
-            State::Task(s) => &s.unknown,
-            State::Choice(s) => &s.unknown,
-            State::Wait(s) => &s.unknown,
-            State::Succeed(s) => &s.unknown,
-            State::Fail(s) => &s.unknown,
-            State::Parallel(s) => &s.unknown,
-            State::Map(s) => &s.unknown,
-        }
+        each_state!(self, s => &s.unknown)
     }
 
     /// Retry and Catch, on the three types that may have them.
