@@ -4,6 +4,7 @@
 mod check;
 mod compile;
 mod graph;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Command {
     Check(check::Args),
     /// Draw a workflow or an ASL file as a Mermaid or Graphviz graph.
     Graph(graph::Args),
+    /// Run a workflow or any ASL definition in-process, on virtual time.
+    Run(run::Args),
 }
 
 pub fn run() -> ExitCode {
@@ -35,6 +38,7 @@ pub fn run() -> ExitCode {
         Command::Compile(args) => compile::run(args),
         Command::Check(args) => check::run(args),
         Command::Graph(args) => graph::run(args),
+        Command::Run(args) => run::run(args),
     };
     ExitCode::from(code)
 }

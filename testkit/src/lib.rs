@@ -52,7 +52,10 @@ impl MotoServer {
         let body =
             r#"{"stepfunctions":{"execute_state_machine":true},"lambda":{"use_docker":false}}"#;
         let status = self.post("/moto-api/config", body);
-        assert!((200..300).contains(&status), "moto refused the stepfunctions config (HTTP {status})");
+        assert!(
+            (200..300).contains(&status),
+            "moto refused the stepfunctions config (HTTP {status})"
+        );
     }
 
     /// Forgets every resource moto holds (the config above survives a reset).

@@ -1,0 +1,56 @@
+//! Pass: hands its input (or `Result`, or `Parameters`) on, through `ResultPath`/`OutputPath`
+//! (JSONPath) or `Output` (JSONata). A Pass with none of those fields moves its input on
+//! untouched, the hot path of a long Pass chain.
+
+use super::{
+    assign_jsonata, assign_jsonpath, input_path, jsonata_field, output_path, parameters,
+    states_binding, store, Step,
+};
+use crate::data::path;
+use crate::error::Failure;
+use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
+use serde_json::Value;
+use wfc_compiler::asl::{Pass, QueryLanguage};
+
+pub(super) fn run(
+    rt: &Runtime,
+    frame: &mut Frame,
+    st: &StateInfo<'_>,
+    pass: &Pass,
+    input: Value,
+) -> Result<Step<'static>, Failure> {
+    let common = &pass.common;
+    let context = rt.context(st, ContextExtra::default());
+    match st.language {
+        QueryLanguage::JSONPath => {
+            let plain = common.input_path.is_none()
+                && common.parameters.is_none()
+                && pass.result.is_none()
+                && common.result_path.is_none()
+                && common.output_path.is_none()
+                && common.assign.is_none();
+            if plain {
+                return Ok(Step::default(input));
+            }
+            let effective = input_path(common, &input, frame, &context)?;
+            let effective = parameters(rt, st, common, effective, frame, &context)?;
+            // `Result` is the output of the "virtual task"; it wins over `Parameters`.
+            let result = match &pass.result {
+                Some(r) => r.clone(),
+                None => effective.into_owned(),
+            };
+            let assigned = assign_jsonpath(rt, common.assign.as_ref(), &result, frame, &context)?;
+            let placed = path::apply_result_path(input, common.result_path.as_ref(), result)?;
+            let output = output_path(common, placed, frame, &context)?;
+            store(frame, assigned);
+            Ok(Step::default(output))
+        }
+        QueryLanguage::JSONata => {
+            let states = states_binding(&input, &context, None);
+            let output = jsonata_field(rt, frame, common.output.as_ref(), &states)?;
+            let assigned = assign_jsonata(rt, frame, common.assign.as_ref(), &states)?;
+            store(frame, assigned);
+            Ok(Step::default(output.unwrap_or(input)))
+        }
+    }
+}
