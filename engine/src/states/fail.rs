@@ -3,7 +3,7 @@
 //! expression. The enclosing Parallel or Map fails with it, or the execution does.
 
 use super::{jsonata_field, states_binding};
-use crate::data::template;
+use crate::data::{self, template};
 use crate::error::Failure;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::Value;
@@ -25,8 +25,14 @@ pub(super) fn run(
             QueryLanguage::JSONPath => match (written, path) {
                 (_, Some(p)) => {
                     let mut random = rt.random.borrow_mut();
+                    // ErrorPath/CausePath are paths, not a Parameters template: a path that
+                    // selects nothing is a runtime error, as it is for InputPath.
                     let value =
-                        template::resolve(name, p, &frame.scope(&input, &context), &mut *random)?;
+                        template::resolve(name, p, &frame.scope(&input, &context), &mut *random)
+                            .map_err(|e| match e.error {
+                                data::PARAMETER_PATH_FAILURE => data::DataError::runtime(e.cause),
+                                _ => e,
+                            })?;
                     string(value, name, p)
                 }
                 (Some(text), None) => Ok(text.clone()),

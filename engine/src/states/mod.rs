@@ -326,12 +326,25 @@ where
     };
     let handling = st.state.error_handling().unwrap_or(&NONE);
     let mut retry = RetryState::new(handling.retry.as_deref().unwrap_or(&[]));
+    let mut raw_input = raw_input;
     loop {
         let failure = match attempt(frame, &raw_input).await {
-            Ok(done) => match finish(rt, frame, common, st, raw_input, context, done) {
-                Ok(output) => return Ok(Step::default(output)),
-                Err(failure) => return Err(failure),
-            },
+            Ok(done) => {
+                // Placing the result can fail (States.ResultPathMatchFailure), and that failure is
+                // retried and caught like the task's own; keep the input for that case.
+                let keep = (common.result_path.is_some() || common.output.is_some())
+                    .then(|| raw_input.clone());
+                match finish(rt, frame, common, st, raw_input, context, done) {
+                    Ok(output) => return Ok(Step::default(output)),
+                    Err(failure) => match keep {
+                        Some(kept) => {
+                            raw_input = kept;
+                            failure
+                        }
+                        None => return Err(failure),
+                    },
+                }
+            }
             Err(failure) => failure,
         };
         let delay = retry.next_delay(&failure, &mut *rt.random.borrow_mut());

@@ -29,6 +29,8 @@ pub(super) async fn run<'s>(
     let common = &parallel.common;
     let context = rt.context(st, ContextExtra::default());
     let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
+        // Built per attempt: `$$.State.RetryCount` counts the retries so far.
+        let context = rt.context(st, ContextExtra::default());
         let branch_input = match st.language {
             QueryLanguage::JSONPath => {
                 let effective = input_path(common, raw, frame, &context)?;

@@ -17,7 +17,6 @@ use crate::history::{error_details, text};
 use crate::jsonata::uuid_v4;
 use crate::runtime::{check_size, ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::{json, Value};
-use std::borrow::Cow;
 use wfc_compiler::asl::{IntOrExpr, QueryLanguage, Task};
 
 /// AWS's default `TimeoutSeconds` for a Task.
@@ -34,20 +33,17 @@ pub(super) async fn run<'s>(
     let (integration, pattern) = parse_resource(&task.resource);
     // Activities are answered with their token too (a worker's SendTaskSuccess).
     let callback = pattern == Pattern::WaitForTaskToken || integration == Integration::Activity;
-    let base_context = rt.context(st, ContextExtra::default());
     let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
-        // A fresh token per attempt: `$$.Task.Token` must be in the context before Parameters.
+        // A fresh token per attempt: `$$.Task.Token` must be in the context before Parameters,
+        // and `$$.State.RetryCount` counts the retries so far.
         let token = callback.then(|| Callbacks::new_token(&mut *rt.random.borrow_mut()));
-        let context: Cow<Value> = match &token {
-            Some(t) => Cow::Owned(rt.context(
-                st,
-                ContextExtra {
-                    token: Some(t),
-                    ..Default::default()
-                },
-            )),
-            None => Cow::Borrowed(&base_context),
-        };
+        let context = rt.context(
+            st,
+            ContextExtra {
+                token: token.as_deref(),
+                ..Default::default()
+            },
+        );
         let call = Call {
             task,
             integration: &integration,
@@ -115,7 +111,8 @@ pub(super) async fn run<'s>(
             }
         }
     };
-    with_error_handling(rt, frame, st, input, &base_context, attempt).await
+    let context = rt.context(st, ContextExtra::default());
+    with_error_handling(rt, frame, st, input, &context, attempt).await
 }
 
 fn literal(n: &IntOrExpr, field: &str) -> Result<f64, Failure> {
