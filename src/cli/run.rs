@@ -10,8 +10,12 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use wfc_compiler::asl::StateMachine;
 use wfc_compiler::check::{check_source, CheckContext, Unusable};
+use wfc_compiler::dsl::activity_of_placeholder;
 use wfc_compiler::Level;
-use wfc_engine::{dispatch, Engine, Handlers, LambdaHttp, Options, Outcome};
+use wfc_engine::{
+    dispatch, Engine, Execution, Handlers, LambdaHttp, Options, Outcome, TaskOutcome, TaskRequest,
+};
+use wfc_workflows::Simulated;
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -77,10 +81,14 @@ fn prepare(args: &Args) -> Result<Prepared, String> {
         ));
     }
     let (machine, mut handlers) = match (&args.workflow, &args.asl) {
-        (Some(name), None) => (
-            workflow(name)?,
-            Handlers::new().lambda_fallback(dispatch::echo),
-        ),
+        (Some(name), None) => {
+            let machine = workflow(name)?;
+            let handlers = match wfc_workflows::simulated(name) {
+                Some(simulated) => simulated_handlers(&machine, simulated),
+                None => Handlers::new().lambda_fallback(dispatch::echo),
+            };
+            (machine, handlers)
+        }
         (None, Some(path)) => (definition(path)?, Handlers::new()),
         _ => return Err("name a workflow or give --asl <definition.json>".into()),
     };
@@ -104,6 +112,70 @@ fn prepare(args: &Args) -> Result<Prepared, String> {
             .map_err(|e| format!("--start-time: {e}"))?;
     }
     Ok((machine, handlers, input, options))
+}
+
+/// Our workflow's tasks answered by its stand-ins (`wfc_workflows::simulated`); a Lambda
+/// task the stand-ins do not know echoes its payload.
+fn simulated_handlers(machine: &StateMachine, simulated: Simulated) -> Handlers {
+    let lambda = move |request: &TaskRequest| {
+        let activity = request
+            .function_name
+            .as_deref()
+            .and_then(activity_of_placeholder);
+        match activity.and_then(|a| (simulated.lambda)(a, &request.payload)) {
+            Some(output) => TaskOutcome::Succeeded(output),
+            None => dispatch::echo(request),
+        }
+    };
+    let mut handlers = Handlers::new().lambda_fallback(lambda);
+    for (_, state) in machine.all_states().iter().map(|s| (s.name, s.state)) {
+        let wfc_compiler::asl::State::Task(task) = state else {
+            continue;
+        };
+        let Some(call) = task.resource.strip_prefix("arn:aws:states:::aws-sdk:") else {
+            continue;
+        };
+        let Some((service, action)) = call.split_once(':') else {
+            continue;
+        };
+        let (service, action) = (service.to_string(), action.to_string());
+        handlers = handlers.resource(
+            &task.resource,
+            move |request: &TaskRequest| match (simulated.aws_sdk)(
+                &service,
+                &action,
+                &request.payload,
+            ) {
+                Some(response) => TaskOutcome::Succeeded(response),
+                None => TaskOutcome::Failed {
+                    error: "States.Runtime".into(),
+                    cause: format!("no stand-in answer for aws-sdk:{service}:{action}"),
+                },
+            },
+        );
+    }
+    handlers
+}
+
+/// Answers the callback tasks that wait on a token with the stand-ins, as a person or worker
+/// would; returns whether any was answered.
+fn answer_callbacks(execution: &mut Execution, simulated: Option<Simulated>) -> bool {
+    let Some(simulated) = simulated else {
+        return false;
+    };
+    let mut answered = false;
+    for task in execution.pending_tasks() {
+        // Our callback tasks hand their activity `{input, task_token}` (dsl::CallbackRequest).
+        let function = task.function_name.as_deref();
+        let input = task.input.get("input").cloned().unwrap_or(Value::Null);
+        let output = function
+            .and_then(activity_of_placeholder)
+            .and_then(|a| (simulated.lambda)(a, &input));
+        if let Some(output) = output {
+            answered |= execution.send_task_success(&task.token, output).is_ok();
+        }
+    }
+    answered
 }
 
 /// One of our workflows, compiled (which checks it).
@@ -184,7 +256,11 @@ fn execute(
     let mut execution = engine.start(input);
     // Nobody can answer a task token from here: let virtual time run, so such a task meets
     // its TimeoutSeconds (or heartbeat) as it would on AWS if no one ever answered.
+    let simulated = args.workflow.as_deref().and_then(wfc_workflows::simulated);
     while !execution.is_complete() {
+        if answer_callbacks(&mut execution, simulated) {
+            continue;
+        }
         let before = execution.now();
         execution.resume();
         if execution.now() == before && !execution.is_complete() {

@@ -22,6 +22,8 @@ pub struct PendingTask {
     pub token: String,
     pub state_name: String,
     pub resource: String,
+    /// The Lambda function the task invoked, for Lambda callbacks.
+    pub function_name: Option<String>,
     /// What the task sent (its effective input), where the worker would find the token.
     pub input: Value,
 }

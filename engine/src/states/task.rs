@@ -249,6 +249,7 @@ async fn call_handler(
             token: token.clone(),
             state_name: st.name.to_string(),
             resource: call.task.resource.clone(),
+            function_name: function.clone(),
             input: request.payload,
         };
         return rt

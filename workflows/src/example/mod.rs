@@ -2,6 +2,7 @@
 //! aws-sdk), Choice, Wait (a poll loop), Parallel, Map, Succeed and Fail.
 
 mod activities;
+pub mod simulated;
 
 pub use activities::*;
 
