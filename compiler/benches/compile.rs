@@ -85,7 +85,10 @@ fn template(i: usize) -> Value {
 
 /// Phase *build*: the chain through the DSL.
 fn build(n: usize) -> (Workflow, Step) {
-    assert!(n >= 10 && n.is_multiple_of(10), "sizes are whole blocks of ten");
+    assert!(
+        n >= 10 && n.is_multiple_of(10),
+        "sizes are whole blocks of ten"
+    );
     let wf = Workflow::new("bench").input::<BenchInput>();
     let count = Path::<BenchInput>::root().at(field!(BenchInput.count));
     let steps: Vec<Step> = (0..n)
