@@ -1,1 +1,74 @@
-//! Disaster-recovery activities as Rust Lambda functions. Not built yet: see the issue "Activities".
+//! The disaster-recovery activities of wfc: each is one thing an SRE does by hand during an
+//! outage, done safely by code, run as a Lambda function in the DR region.
+//!
+//! Layout:
+//! - [`ports`]: small async traits (database, DNS, compute, config store, notifier, metrics,
+//!   cache, object replication, HTTP) with no AWS type, so the same logic runs on AWS, on test
+//!   fakes and on the drill simulator.
+//! - [`aws`]: one adapter per port on the AWS SDK for Rust; [`net`]: HTTP and Redis adapters.
+//! - one module per activity: typed input and output (`serde` + `schemars`), `run(input, ports…)`
+//!   that validates the input before any call, and its [`wfc_contract::Activity`] promise
+//!   (name, error names, IAM permissions).
+//! - [`error`]: the one error type; a variant's name is the `errorType` a Retry/Catch matches.
+//! - [`lambda`]: the wiring. **One binary for every activity**, the function's handler setting
+//!   (`_HANDLER`) naming the activity: the SDK runtime is most of each activity's code, so one
+//!   binary builds and ships it once, while IAM stays per function (see `lambda` and README.md).
+//!
+//! Invariant: the activities know AWS and nothing about ASL; their logic knows only the ports.
+
+pub mod error;
+pub mod iam;
+pub mod lambda;
+pub mod ports;
+pub mod validate;
+
+pub mod aws;
+pub mod net;
+
+pub mod assess_outage;
+pub mod await_replica_in_sync;
+pub mod check_media_replication;
+pub mod check_replica;
+pub mod create_replica;
+pub mod describe_database;
+pub mod failover_global_cluster;
+pub mod fence_primary;
+pub mod notify;
+pub mod prepare_cache;
+pub mod promote_replica;
+pub mod record_state;
+pub mod repoint_app;
+pub mod scale_compute;
+pub mod set_read_only;
+pub mod smoke_test;
+pub mod switch_dns;
+pub mod validate_request;
+
+pub use error::{ActivityError, Result};
+
+/// Calls `$m!` with every activity type: the one list the Lambda dispatch and the catalog share.
+#[macro_export]
+macro_rules! with_activities {
+    ($m:ident) => {
+        $m!(
+            $crate::assess_outage::AssessOutage,
+            $crate::check_replica::CheckReplica,
+            $crate::fence_primary::FencePrimary,
+            $crate::promote_replica::PromoteReplica,
+            $crate::failover_global_cluster::FailoverGlobalCluster,
+            $crate::describe_database::DescribeDatabase,
+            $crate::repoint_app::RepointApp,
+            $crate::scale_compute::ScaleCompute,
+            $crate::switch_dns::SwitchDns,
+            $crate::smoke_test::SmokeTest,
+            $crate::prepare_cache::PrepareCache,
+            $crate::check_media_replication::CheckMediaReplication,
+            $crate::notify::Notify,
+            $crate::record_state::RecordState,
+            $crate::create_replica::CreateReplica,
+            $crate::await_replica_in_sync::AwaitReplicaInSync,
+            $crate::set_read_only::SetReadOnly,
+            $crate::validate_request::ValidateRequest,
+        )
+    };
+}

@@ -1,0 +1,241 @@
+//! `check_replica`: the DR replica's status, whether it is still a replica, backups, and its
+//! replication lag with an RPO verdict. "Unknown" is a first-class answer: CloudWatch reads -1 or
+//! has no datapoint exactly when the primary is gone, and neither may pass as "no lag".
+
+use crate::aws::AwsEnv;
+use crate::error::{ActivityError, Result};
+use crate::lambda::Handler;
+use crate::ports::metrics::{MetricQuery, Metrics};
+use crate::ports::Database;
+use crate::validate::{self, Validate};
+use crate::{aws_errors, iam};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime};
+use wfc_contract::{Activity, Permission};
+
+pub struct CheckReplica;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckReplicaInput {
+    pub db_instance_id: String,
+    /// Region of the replica; default: the function's own.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// The RPO limit: the most replication lag, in seconds, a failover may lose.
+    pub max_lag_seconds: f64,
+    /// How far back to look for `ReplicaLag` datapoints (60–3600 s).
+    #[serde(default = "default_window")]
+    pub lag_window_seconds: u32,
+    /// A human's explicit acceptance of data loss beyond the limit, or of an unknown lag.
+    #[serde(default)]
+    pub rpo_override: Option<RpoOverride>,
+    /// Fail (`NotAReplica`, `ReplicaLagTooHigh`, `ReplicaLagUnknown`) instead of only reporting.
+    #[serde(default)]
+    pub enforce: bool,
+}
+
+fn default_window() -> u32 {
+    300
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RpoOverride {
+    /// Why data loss is accepted (kept in the execution history).
+    pub reason: String,
+}
+
+impl Validate for CheckReplicaInput {
+    fn validate(&self) -> Result<()> {
+        validate::db_identifier("db_instance_id", &self.db_instance_id)?;
+        validate::optional_region("region", &self.region)?;
+        validate::non_negative("max_lag_seconds", self.max_lag_seconds)?;
+        validate::range("lag_window_seconds", self.lag_window_seconds, 60, 3600)?;
+        if let Some(o) = &self.rpo_override {
+            validate::non_empty("rpo_override.reason", &o.reason)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RpoVerdict {
+    WithinLimit,
+    TooHigh,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckReplicaOutput {
+    pub db_instance_id: String,
+    pub status: String,
+    pub engine: String,
+    pub is_replica: bool,
+    pub replica_source: Option<String>,
+    pub backups_enabled: bool,
+    pub backup_retention_days: i32,
+    /// RDS refuses to promote while a backup runs.
+    pub backing_up: bool,
+    /// Whether CloudWatch gave a usable, recent lag (not -1, not missing, not stale).
+    pub lag_known: bool,
+    /// The lag in seconds; null when unknown.
+    pub lag_seconds: Option<f64>,
+    /// The last usable lag before it became unknown, if any (a hint for the human override).
+    pub last_known_lag_seconds: Option<f64>,
+    pub lag_detail: String,
+    pub rpo_verdict: RpoVerdict,
+    pub override_used: bool,
+    /// Whether the lag gate lets a promotion go ahead (verdict, or the explicit override).
+    pub promote_allowed: bool,
+}
+
+/// A lag reading from CloudWatch `ReplicaLag`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LagReading {
+    pub seconds: Option<f64>,
+    pub last_known_seconds: Option<f64>,
+    pub detail: String,
+}
+
+const PERIOD_SECONDS: i32 = 60;
+/// A datapoint older than this no longer describes the replica (the metric stops when the
+/// primary is gone).
+const STALE_AFTER: Duration = Duration::from_secs(3 * PERIOD_SECONDS as u64);
+
+/// Reads `AWS/RDS ReplicaLag` (Maximum per minute) for `id`; shared with `await_replica_in_sync`.
+pub(crate) async fn read_lag(
+    metrics: &dyn Metrics,
+    id: &str,
+    window_seconds: u32,
+) -> Result<LagReading> {
+    let query = MetricQuery {
+        namespace: "AWS/RDS".into(),
+        metric: "ReplicaLag".into(),
+        dimensions: vec![("DBInstanceIdentifier".into(), id.into())],
+        window: Duration::from_secs(window_seconds.into()),
+        period_seconds: PERIOD_SECONDS,
+        statistic: "Maximum".into(),
+    };
+    let points = metrics.datapoints(&query).await?;
+    let last_known = points
+        .iter()
+        .rev()
+        .find(|p| p.value >= 0.0)
+        .map(|p| p.value);
+    let Some(latest) = points.last() else {
+        return Ok(LagReading {
+            seconds: None,
+            last_known_seconds: None,
+            detail: format!("no ReplicaLag datapoint in the last {window_seconds} s"),
+        });
+    };
+    let age = SystemTime::now()
+        .duration_since(latest.at)
+        .unwrap_or_default();
+    let (seconds, detail) = if latest.value < 0.0 {
+        (
+            None,
+            "ReplicaLag is -1: replication is not running".to_string(),
+        )
+    } else if age > STALE_AFTER {
+        (
+            None,
+            format!("the latest ReplicaLag datapoint is {} s old", age.as_secs()),
+        )
+    } else {
+        (Some(latest.value), format!("ReplicaLag {} s", latest.value))
+    };
+    Ok(LagReading {
+        seconds,
+        last_known_seconds: last_known,
+        detail,
+    })
+}
+
+pub async fn run(
+    input: CheckReplicaInput,
+    db: &dyn Database,
+    metrics: &dyn Metrics,
+) -> Result<CheckReplicaOutput> {
+    input.validate()?;
+    let id = &input.db_instance_id;
+    let instance = db
+        .instance(id)
+        .await?
+        .ok_or_else(|| ActivityError::DbInstanceNotFound { id: id.clone() })?;
+    let lag = read_lag(metrics, id, input.lag_window_seconds).await?;
+    let verdict = match lag.seconds {
+        None => RpoVerdict::Unknown,
+        Some(s) if s <= input.max_lag_seconds => RpoVerdict::WithinLimit,
+        Some(_) => RpoVerdict::TooHigh,
+    };
+    let override_used = verdict != RpoVerdict::WithinLimit && input.rpo_override.is_some();
+    let is_replica = instance.replica_source.is_some();
+    let output = CheckReplicaOutput {
+        db_instance_id: id.clone(),
+        status: instance.status.clone(),
+        engine: instance.engine.clone(),
+        is_replica,
+        replica_source: instance.replica_source.clone(),
+        backups_enabled: instance.backup_retention_days > 0,
+        backup_retention_days: instance.backup_retention_days,
+        backing_up: instance.status == "backing-up",
+        lag_known: lag.seconds.is_some(),
+        lag_seconds: lag.seconds,
+        last_known_lag_seconds: lag.last_known_seconds,
+        lag_detail: lag.detail.clone(),
+        rpo_verdict: verdict,
+        override_used,
+        promote_allowed: is_replica && (verdict == RpoVerdict::WithinLimit || override_used),
+    };
+    if input.enforce && !output.promote_allowed {
+        return Err(if !is_replica {
+            ActivityError::NotAReplica {
+                id: id.clone(),
+                detail: " (it has no replication source: promoted already, or never a replica)"
+                    .into(),
+            }
+        } else if verdict == RpoVerdict::Unknown {
+            ActivityError::ReplicaLagUnknown {
+                id: id.clone(),
+                detail: lag.detail,
+            }
+        } else {
+            ActivityError::ReplicaLagTooHigh {
+                id: id.clone(),
+                lag_seconds: lag.seconds.unwrap_or_default(),
+                limit_seconds: input.max_lag_seconds,
+            }
+        });
+    }
+    Ok(output)
+}
+
+impl Activity for CheckReplica {
+    const NAME: &'static str = "check_replica";
+    const ERRORS: &'static [&'static str] = aws_errors![
+        DbInstanceNotFound,
+        NotAReplica,
+        ReplicaLagTooHigh,
+        ReplicaLagUnknown
+    ];
+    type Input = CheckReplicaInput;
+    type Output = CheckReplicaOutput;
+    fn permissions() -> Vec<Permission> {
+        vec![
+            Permission::new(&["rds:DescribeDBInstances"], &[iam::RDS_DB]),
+            Permission::new(&["cloudwatch:GetMetricStatistics"], &[iam::ANY]),
+        ]
+    }
+}
+
+impl Handler for CheckReplica {
+    async fn handle(input: CheckReplicaInput, env: &AwsEnv) -> Result<CheckReplicaOutput> {
+        let region = input.region.clone();
+        let region = region.as_deref();
+        run(input, &env.database(region), &env.metrics(region)).await
+    }
+}

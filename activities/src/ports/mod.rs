@@ -1,0 +1,27 @@
+//! The ports: small async traits the activities' logic is written against. No AWS type appears
+//! here, so the same logic runs on the AWS adapters (`crate::aws`, `crate::net`), on the fakes of
+//! the tests, and later on the drill simulator.
+//!
+//! Conventions: a lookup of something that may not exist returns `Ok(None)` and the activity
+//! decides which domain error that is; failures of the service itself come back already named
+//! (`AwsThrottled`, `AwsUnavailable`, …) by the adapter.
+
+pub mod cache;
+pub mod compute;
+pub mod config;
+pub mod database;
+pub mod dns;
+pub mod http;
+pub mod metrics;
+pub mod notifier;
+pub mod objects;
+
+pub use cache::{GlobalCache, KeyStore};
+pub use compute::Compute;
+pub use config::ConfigStore;
+pub use database::Database;
+pub use dns::Dns;
+pub use http::HttpProbe;
+pub use metrics::Metrics;
+pub use notifier::Notifier;
+pub use objects::ObjectReplication;

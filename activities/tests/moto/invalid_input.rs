@@ -1,0 +1,240 @@
+//! Every activity refuses a malformed input with `InvalidInput`, naming the field, before any
+//! request: the calls go through the Lambda dispatch to a counting proxy in front of moto, which
+//! must see no connection at all.
+
+use crate::support::*;
+use crate::trials;
+use libtest_mimic::Trial;
+use serde_json::{json, Value};
+use wfc_activities::aws::AwsEnv;
+use wfc_activities::lambda::{catalog, dispatch};
+
+pub fn tests() -> Vec<Trial> {
+    trials!["invalid_input": malformed_inputs_make_no_request, the_proxy_counts_requests]
+}
+
+/// (activity, payload, the field the error must name).
+fn cases() -> Vec<(&'static str, Value, &'static str)> {
+    let proxy_url = "ftp://shop.example.com/";
+    vec![
+        (
+            "assess_outage",
+            json!({"health_check_id": "hc", "down_failing_share": 1.5}),
+            "down_failing_share",
+        ),
+        ("assess_outage", json!({"alarm_name": "a"}), "(input)"),
+        (
+            "check_replica",
+            json!({"db_instance_id": "1bad", "max_lag_seconds": 30}),
+            "db_instance_id",
+        ),
+        (
+            "check_replica",
+            json!({"db_instance_id": "r", "max_lag_seconds": -1}),
+            "max_lag_seconds",
+        ),
+        (
+            "fence_primary",
+            json!({"primary_region": "east", "db_instance_id": "shop", "method": {"kind": "stop"}}),
+            "primary_region",
+        ),
+        (
+            "fence_primary",
+            json!({"primary_region": "us-east-1", "db_instance_id": "shop", "method": {"kind": "isolate", "security_group_ids": ["default"]}}),
+            "method.security_group_ids[0]",
+        ),
+        (
+            "fence_primary",
+            json!({"primary_region": "us-east-1", "db_instance_id": "shop", "method": {"kind": "unplug"}}),
+            "method",
+        ),
+        (
+            "promote_replica",
+            json!({"db_instance_id": "shop--db"}),
+            "db_instance_id",
+        ),
+        (
+            "promote_replica",
+            json!({"db_instance_id": "shop", "backup_retention_days": 90}),
+            "backup_retention_days",
+        ),
+        (
+            "promote_replica",
+            json!({"db_instance_id": "shop", "db_instance_idd": "x"}),
+            "",
+        ),
+        (
+            "failover_global_cluster",
+            json!({"global_cluster_id": "g", "target_cluster_arn": "arn:aws:rds:us-west-2:1:db:x", "mode": "failover"}),
+            "target_cluster_arn",
+        ),
+        (
+            "failover_global_cluster",
+            json!({"global_cluster_id": "g", "target_cluster_arn": "arn:aws:rds:us-west-2:1:cluster:x", "mode": "yolo"}),
+            "mode",
+        ),
+        (
+            "describe_database",
+            json!({"db_instance_id": "a", "db_cluster_id": "b"}),
+            "db_instance_id",
+        ),
+        (
+            "repoint_app",
+            json!({"store": "ssm", "name": "/shop/db", "endpoint": "http://db"}),
+            "endpoint",
+        ),
+        (
+            "repoint_app",
+            json!({"store": "vault", "name": "x", "endpoint": "db"}),
+            "store",
+        ),
+        (
+            "scale_compute",
+            json!({"target": {"kind": "auto_scaling_group", "name": "web"}, "desired": -1}),
+            "desired",
+        ),
+        (
+            "scale_compute",
+            json!({"target": {"kind": "auto_scaling_group", "name": "web"}, "desired": 5000}),
+            "desired",
+        ),
+        (
+            "switch_dns",
+            json!({"hosted_zone_id": "Z1", "records": [{"name": "shop.example.com", "type": "A", "target": {"kind": "values", "values": ["not-an-ip"], "ttl": 60}}]}),
+            "records[0].target.values[0]",
+        ),
+        (
+            "switch_dns",
+            json!({"hosted_zone_id": "Z1", "records": []}),
+            "records",
+        ),
+        (
+            "switch_dns",
+            json!({"hosted_zone_id": "Z1", "records": [{"name": "shop.example.com", "type": "CNAME", "failover": "PRIMARY", "target": {"kind": "values", "values": ["alb.example.com"], "ttl": 60}}]}),
+            "records[0].set_identifier",
+        ),
+        (
+            "smoke_test",
+            json!({"checks": [{"url": proxy_url}]}),
+            "checks[0].url",
+        ),
+        (
+            "smoke_test",
+            json!({"checks": [{"url": "https://shop.example.com/", "timeout_ms": 0}]}),
+            "checks[0].timeout_ms",
+        ),
+        (
+            "prepare_cache",
+            json!({"mode": "flush_keys", "host": "cache.local", "patterns": ["*"]}),
+            "patterns[0]",
+        ),
+        (
+            "prepare_cache",
+            json!({"mode": "failover_global_datastore", "global_datastore_id": "g", "primary_region": "west", "primary_replication_group_id": "r"}),
+            "primary_region",
+        ),
+        (
+            "check_media_replication",
+            json!({"source_bucket": "media", "max_pending_operations": -5}),
+            "max_pending_operations",
+        ),
+        (
+            "notify",
+            json!({"incident_id": "I", "event": "e", "severity": "info", "summary": "s"}),
+            "topic_arn",
+        ),
+        (
+            "notify",
+            json!({"incident_id": "I", "event": "e", "severity": "panic", "summary": "s", "topic_arn": "arn:aws:sns:us-west-2:1:t"}),
+            "severity",
+        ),
+        (
+            "record_state",
+            json!({"parameter_name": "/wfc/state", "active_region": "us-west-2", "incident_id": "I", "status": "idle", "failover_at": "yesterday"}),
+            "failover_at",
+        ),
+        (
+            "record_state",
+            json!({"parameter_name": "/aws/reserved", "active_region": "us-west-2", "incident_id": "I", "status": "idle"}),
+            "parameter_name",
+        ),
+        (
+            "create_replica",
+            json!({"source_db_arn": "arn:aws:rds:us-east-1:1:db:shop", "replica_id": "r", "instance_class": "m5.large"}),
+            "instance_class",
+        ),
+        // Semantic: the same region as the source (the function's region is us-west-2).
+        (
+            "create_replica",
+            json!({"source_db_arn": "arn:aws:rds:us-west-2:1:db:shop", "replica_id": "r", "instance_class": "db.t3.micro"}),
+            "region",
+        ),
+        (
+            "await_replica_in_sync",
+            json!({"db_instance_id": "r", "max_lag_seconds": "zero"}),
+            "max_lag_seconds",
+        ),
+        (
+            "set_read_only",
+            json!({"db_instance_id": "r", "read_only": "yes"}),
+            "read_only",
+        ),
+        (
+            "validate_request",
+            json!({"request": {"target_region": "us-east-1", "incident_id": "", "requested_by": "x"}, "state_parameter_name": "/wfc/state", "target_health_check_id": "hc"}),
+            "request.incident_id",
+        ),
+        (
+            "validate_request",
+            json!({"request": {"target_region": "mars-1", "incident_id": "I", "requested_by": "x"}, "state_parameter_name": "/wfc/state", "target_health_check_id": "hc"}),
+            "request.target_region",
+        ),
+    ]
+}
+
+async fn malformed_inputs_make_no_request() {
+    let proxy = CountingProxy::start().await;
+    let env = AwsEnv::local(&proxy.endpoint, DR);
+    let cases = cases();
+    for activity in catalog() {
+        assert!(
+            cases.iter().any(|(name, _, _)| *name == activity.name),
+            "no malformed-input case for {}",
+            activity.name
+        );
+    }
+    for (name, payload, field) in cases {
+        let error = dispatch(name, payload.clone(), &env)
+            .await
+            .expect_err(&format!("{name} accepted {payload}"));
+        match &error {
+            wfc_activities::ActivityError::InvalidInput { field: got, .. } => {
+                assert!(
+                    got.starts_with(field),
+                    "{name}: field `{got}`, expected `{field}` ({error})"
+                )
+            }
+            other => panic!("{name} {payload}: expected InvalidInput, got {other}"),
+        }
+        assert_eq!(
+            proxy.connections(),
+            0,
+            "{name} made a request before refusing {payload}"
+        );
+    }
+}
+
+async fn the_proxy_counts_requests() {
+    // The control: a valid input through the same proxy does reach moto.
+    let proxy = CountingProxy::start().await;
+    let env = AwsEnv::local(&proxy.endpoint, DR);
+    let error = dispatch(
+        "describe_database",
+        json!({"db_instance_id": "nothing-here"}),
+        &env,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.name(), "DbInstanceNotFound");
+    assert!(proxy.connections() > 0);
+}

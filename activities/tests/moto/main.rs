@@ -1,0 +1,29 @@
+//! The activities' integration tests: one moto_server (pinned, from `.tools/venv`) on 127.0.0.1
+//! for the whole binary, started before and stopped after every test; tests share it and use
+//! unique resource names. libtest-mimic gives the usual test command line and output.
+
+mod app;
+mod database;
+mod fakes;
+mod invalid_input;
+mod logic;
+mod redis_fake;
+mod schemas;
+mod support;
+mod traffic;
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let moto = wfc_testkit::MotoServer::start();
+    support::set_endpoint(moto.endpoint());
+    let mut trials = Vec::new();
+    trials.extend(database::tests());
+    trials.extend(traffic::tests());
+    trials.extend(app::tests());
+    trials.extend(logic::tests());
+    trials.extend(invalid_input::tests());
+    trials.extend(schemas::tests());
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(moto);
+    conclusion.exit();
+}
