@@ -8,12 +8,13 @@
 # Needs cargo and node/npm; installs the CDK packages into benches/cdk/node_modules if missing.
 #
 # Settings (environment): PROCESS_RUNS (whole-process runs, median; default 5),
-# CDK_10K=0 to skip CDK at 10,000 states, WFC_BENCH_SIZES / WFC_BENCH_REPS (see the bench).
+# CDK_10K=0 to skip CDK at 10,000 states, WFC_BENCH_SIZES / WFC_BENCH_REPS (see the bench),
+# WFC_BENCH_EXE (a prebuilt bench binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=${PROCESS_RUNS:-5}
-out=target/bench
+out=target/bench/compiler
 mkdir -p "$out"
 
 echo "== machine"
@@ -36,9 +37,12 @@ wall_ms() {
 
 echo
 echo "== wfc (cargo bench -p wfc-compiler --bench compile)"
-cargo bench -p wfc-compiler --bench compile --no-run --message-format=json \
-  | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4 >"$out/bench-exe"
-exe=$(cat "$out/bench-exe")
+# WFC_BENCH_EXE: a bench binary built before (e.g. to time it while cargo is busy elsewhere).
+exe=${WFC_BENCH_EXE:-}
+if [ -z "$exe" ]; then
+  exe=$(cargo bench -p wfc-compiler --bench compile --no-run --message-format=json \
+    | grep -o '"executable":"[^"]*"' | tail -1 | cut -d'"' -f4)
+fi
 [ -x "$exe" ] || { echo "bench binary not built" >&2; exit 1; }
 "$exe" --bench | tee "$out/wfc.txt"
 grep '^JSON ' "$out/wfc.txt" | cut -c6- >"$out/wfc.json"
@@ -96,8 +100,8 @@ const cdk10k = lines("cdk-10k.jsonl")[0];
 const wProc = Number(fs.readFileSync(`${dir}/wfc-process-ms`, "utf8"));
 const cProc = Number(fs.readFileSync(`${dir}/cdk-process-ms`, "utf8"));
 const f = (x) => x.toFixed(x < 10 ? 2 : 1);
-console.log("wfc (median ms): N | DSL build+compile | parse+check | µs/state");
-for (const r of wfc) console.log(`  ${r.n} | ${f(r.dsl_ms)} | ${f(r.standalone_ms)} | ${f(r.us_per_state)}`);
+console.log("wfc (ms, median of the repetitions): N | DSL build+compile (fastest) | parse+check | µs/state");
+for (const r of wfc) console.log(`  ${r.n} | ${f(r.dsl_ms)} (${f(r.dsl_min_ms)}) | ${f(r.standalone_ms)} | ${f(r.us_per_state)}`);
 const cdkCold = med(cold.map((r) => r.build_synth_ms));
 const cdkWarm = med(warm.map((r) => r.build_synth_ms));
 const cdkNoval = med(noval.slice(1).map((r) => r.build_synth_ms));

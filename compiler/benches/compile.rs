@@ -337,7 +337,9 @@ fn main() {
         return;
     }
     // `cargo bench` passes `--bench` (and any filter); this plain main takes its settings from
-    // the environment instead.
+    // the environment instead. Without `--bench` (`cargo test --benches`, a debug build) it only
+    // checks that the workload compiles clean, at 100 states once.
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let sizes: Vec<usize> = std::env::var("WFC_BENCH_SIZES")
         .ok()
         .map(|s| {
@@ -350,10 +352,17 @@ fn main() {
                 })
                 .collect()
         })
-        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+        .unwrap_or_else(|| {
+            if smoke {
+                vec![100]
+            } else {
+                vec![1_000, 10_000, 100_000]
+            }
+        });
     let reps_override: Option<usize> = std::env::var("WFC_BENCH_REPS")
         .ok()
-        .map(|s| s.parse().expect("WFC_BENCH_REPS: a number"));
+        .map(|s| s.parse().expect("WFC_BENCH_REPS: a number"))
+        .or(smoke.then_some(1));
 
     let mut rows = Vec::new();
     for &n in &sizes {

@@ -293,8 +293,8 @@ fn build_scope(
                 .collect();
             match &mut state {
                 State::Task(asl::Task { errors, .. })
-                | State::Parallel(asl::Parallel { errors, .. })
-                | State::Map(asl::Map { errors, .. }) => errors.catch = Some(catchers),
+                | State::Parallel(asl::Parallel { errors, .. }) => errors.catch = Some(catchers),
+                State::Map(m) => m.errors.catch = Some(catchers),
                 other => problems.push(
                     Diagnostic::error(
                         "field-not-allowed",

@@ -205,7 +205,7 @@ impl Workflow {
             items_path: Some(items.text),
             ..Default::default()
         };
-        self.add(name, State::Map(map))
+        self.add(name, State::Map(Box::new(map)))
     }
 
     /// Checks the workflow and turns it into ASL: every problem at once, lints included unless
@@ -325,10 +325,13 @@ pub trait StateBuilder: Sized {
     /// Adds a retrier (Task, Parallel, Map).
     fn retry(self, retry: Retry) -> Self {
         self.step().with_state(|s| {
-            if let State::Task(asl::Task { errors, .. })
-            | State::Parallel(asl::Parallel { errors, .. })
-            | State::Map(asl::Map { errors, .. }) = s
-            {
+            let errors = match s {
+                State::Task(asl::Task { errors, .. })
+                | State::Parallel(asl::Parallel { errors, .. }) => Some(errors),
+                State::Map(m) => Some(&mut m.errors),
+                _ => None,
+            };
+            if let Some(errors) = errors {
                 errors
                     .retry
                     .get_or_insert_with(Vec::new)
