@@ -15,8 +15,8 @@
 //!   uses them fails with `States.Runtime` saying so (give the items inline instead).
 
 use super::{
-    apply_template, assign_jsonata, assign_jsonpath, child_frame, input_path, jsonata_field,
-    run_concurrently, run_scope, states_binding, with_error_handling, Attempted, LocalFuture, Step,
+    apply_template, attempted_from_array, child_frame, input_path, jsonata_field, run_concurrently,
+    run_scope, states_binding, with_error_handling, Attempted, LocalFuture, Step,
 };
 use crate::data::path;
 use crate::error::{names, Failure};
@@ -136,23 +136,7 @@ pub(super) async fn run<'s>(
             }
         }
         rt.record(frame, "MapStateSucceeded", || None);
-        let result = Value::Array(outputs);
-        match st.language {
-            QueryLanguage::JSONPath => {
-                let assigned =
-                    assign_jsonpath(rt, common.assign.as_ref(), &result, frame, &context)?;
-                let result = match &common.result_selector {
-                    Some(selector) => apply_template(rt, selector, &result, frame, &context)?,
-                    None => result,
-                };
-                Ok(Attempted { result, assigned })
-            }
-            QueryLanguage::JSONata => {
-                let states = states_binding(raw, &context, Some(("result", &result)));
-                let assigned = assign_jsonata(rt, frame, common.assign.as_ref(), &states)?;
-                Ok(Attempted { result, assigned })
-            }
-        }
+        attempted_from_array(rt, frame, st, common, raw, &context, Value::Array(outputs))
     };
     with_error_handling(rt, frame, st, input, &context, attempt).await
 }

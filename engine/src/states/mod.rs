@@ -299,6 +299,34 @@ pub(crate) struct Attempted {
     pub assigned: Option<Map<String, Value>>,
 }
 
+/// The result of a Parallel or Map (the array of branch or iteration outputs) through `Assign`
+/// and `ResultSelector` (JSONPath) or `Assign` (JSONata).
+fn attempted_from_array(
+    rt: &Runtime,
+    frame: &Frame,
+    st: &StateInfo<'_>,
+    common: &Common,
+    raw: &Value,
+    context: &Value,
+    result: Value,
+) -> Result<Attempted, Failure> {
+    match st.language {
+        QueryLanguage::JSONPath => {
+            let assigned = assign_jsonpath(rt, common.assign.as_ref(), &result, frame, context)?;
+            let result = match &common.result_selector {
+                Some(selector) => apply_template(rt, selector, &result, frame, context)?,
+                None => result,
+            };
+            Ok(Attempted { result, assigned })
+        }
+        QueryLanguage::JSONata => {
+            let states = states_binding(raw, context, Some(("result", &result)));
+            let assigned = assign_jsonata(rt, frame, common.assign.as_ref(), &states)?;
+            Ok(Attempted { result, assigned })
+        }
+    }
+}
+
 /// Runs `attempt` (given the raw state input) until it succeeds, retrying as the retriers say (waiting on the virtual
 /// clock); then applies `ResultPath` and `OutputPath` (JSONPath) or `Output` (JSONata). When
 /// retries are exhausted, the first matching catcher decides the output and the next state.
