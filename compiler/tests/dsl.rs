@@ -56,6 +56,21 @@ fn assert_has(all: &str, expected: &str) {
     assert!(all.contains(expected), "expected\n  {expected}\nin\n{all}");
 }
 
+/// Compiles "check the lag, then a Choice on `gate_path` (numeric < 5)" and returns the messages.
+fn gate_on(workflow: &str, gate_path: &str) -> String {
+    let wf = Workflow::new(workflow).input::<Input>();
+    let check = wf
+        .task::<CheckLag>("Check")
+        .result_path("$.lag")
+        .retry(Retry::transient_lambda());
+    let ok = wf.succeed("Ok");
+    let gate = wf
+        .choice("Gate")
+        .when(Path::<f64>::raw(gate_path).lt(5), &ok)
+        .otherwise(&ok);
+    messages(wf.compile(check.next(&gate)))
+}
+
 #[test]
 fn a_typed_chain_compiles_to_asl_with_the_lambda_envelope() {
     let wf = Workflow::new("t").input::<Input>();
@@ -94,17 +109,7 @@ fn a_typed_chain_compiles_to_asl_with_the_lambda_envelope() {
 
 #[test]
 fn a_typo_in_a_choice_path_names_the_workflow_state_path_and_existing_fields() {
-    let wf = Workflow::new("failover").input::<Input>();
-    let check = wf
-        .task::<CheckLag>("Check")
-        .result_path("$.lag")
-        .retry(Retry::transient_lambda());
-    let ok = wf.succeed("Ok");
-    let gate = wf
-        .choice("Gate")
-        .when(Path::<f64>::raw("$.lag.Payload.secnds").lt(5), &ok)
-        .otherwise(&ok);
-    let all = messages(wf.compile(check.next(&gate)));
+    let all = gate_on("failover", "$.lag.Payload.secnds");
     assert_has(&all, "error[unknown-path]: workflow failover › state \"Gate\" › Choices[0].Variable: $.lag.Payload.secnds does not exist in this state's input: $.lag.Payload has no secnds");
     assert_has(
         &all,
@@ -114,34 +119,14 @@ fn a_typo_in_a_choice_path_names_the_workflow_state_path_and_existing_fields() {
 
 #[test]
 fn forgetting_the_payload_envelope_is_caught() {
-    let wf = Workflow::new("t").input::<Input>();
-    let check = wf
-        .task::<CheckLag>("Check")
-        .result_path("$.lag")
-        .retry(Retry::transient_lambda());
-    let ok = wf.succeed("Ok");
-    let gate = wf
-        .choice("Gate")
-        .when(Path::<f64>::raw("$.lag.seconds").lt(5), &ok)
-        .otherwise(&ok);
-    let all = messages(wf.compile(check.next(&gate)));
+    let all = gate_on("t", "$.lag.seconds");
     assert_has(&all, "$.lag has no seconds");
     assert_has(&all, "fields that exist there: ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode");
 }
 
 #[test]
 fn an_operator_of_the_wrong_type_is_caught() {
-    let wf = Workflow::new("t").input::<Input>();
-    let check = wf
-        .task::<CheckLag>("Check")
-        .result_path("$.lag")
-        .retry(Retry::transient_lambda());
-    let ok = wf.succeed("Ok");
-    let gate = wf
-        .choice("Gate")
-        .when(Path::<f64>::raw("$.lag.Payload.status").lt(5), &ok)
-        .otherwise(&ok);
-    let all = messages(wf.compile(check.next(&gate)));
+    let all = gate_on("t", "$.lag.Payload.status");
     assert_has(&all, "error[choice-type-mismatch]: workflow t › state \"Gate\" › Choices[0].NumericLessThan: NumericLessThan compares numbers, but $.lag.Payload.status is a string");
 }
 
