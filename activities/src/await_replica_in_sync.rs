@@ -3,12 +3,12 @@
 //! fails with `ReplicaNotInSync` and the workflow's Retry (with backoff) does the waiting.
 
 use crate::aws::AwsEnv;
+use crate::aws_errors;
 use crate::check_replica::read_lag;
 use crate::error::{ActivityError, Result};
 use crate::lambda::Handler;
 use crate::ports::{Database, Metrics};
 use crate::validate::{self, Validate};
-use crate::{aws_errors, iam};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use wfc_contract::{Activity, Permission};
@@ -94,10 +94,7 @@ impl Activity for AwaitReplicaInSync {
     type Input = AwaitReplicaInSyncInput;
     type Output = AwaitReplicaInSyncOutput;
     fn permissions() -> Vec<Permission> {
-        vec![
-            Permission::new(&["rds:DescribeDBInstances"], &[iam::RDS_DB]),
-            Permission::new(&["cloudwatch:GetMetricStatistics"], &[iam::ANY]),
-        ]
+        crate::check_replica::replica_lag_permissions()
     }
 }
 

@@ -214,6 +214,14 @@ pub async fn run(
     Ok(output)
 }
 
+/// What reading a replica and its `ReplicaLag` needs; shared with `await_replica_in_sync`.
+pub(crate) fn replica_lag_permissions() -> Vec<Permission> {
+    vec![
+        Permission::new(&["rds:DescribeDBInstances"], &[iam::RDS_DB]),
+        Permission::new(&["cloudwatch:GetMetricStatistics"], &[iam::ANY]),
+    ]
+}
+
 impl Activity for CheckReplica {
     const NAME: &'static str = "check_replica";
     const ERRORS: &'static [&'static str] = aws_errors![
@@ -225,10 +233,7 @@ impl Activity for CheckReplica {
     type Input = CheckReplicaInput;
     type Output = CheckReplicaOutput;
     fn permissions() -> Vec<Permission> {
-        vec![
-            Permission::new(&["rds:DescribeDBInstances"], &[iam::RDS_DB]),
-            Permission::new(&["cloudwatch:GetMetricStatistics"], &[iam::ANY]),
-        ]
+        replica_lag_permissions()
     }
 }
 
