@@ -49,9 +49,14 @@ fn compile_writes_definitions_and_schemas_byte_identically() {
     }
     let (first, second) = (read_tree(&a), read_tree(&b));
     let names: Vec<&str> = first.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["example.asl.json", "example.input.schema.json"]);
+    for workflow in ["example", "failover", "switchover", "failback", "preflight"] {
+        let definition = format!("{workflow}.asl.json");
+        assert!(names.contains(&definition.as_str()), "{names:?}");
+    }
+    assert!(names.contains(&"example.input.schema.json"), "{names:?}");
     assert_eq!(first, second, "two runs must write the same bytes");
-    let text = String::from_utf8(first[0].1.clone()).unwrap();
+    let example = first.iter().find(|(n, _)| n == "example.asl.json").unwrap();
+    let text = String::from_utf8(example.1.clone()).unwrap();
     assert!(text.starts_with("{\n  \""), "pretty-printed");
     for kind in [
         "\"Type\": \"Pass\"",
@@ -71,18 +76,38 @@ fn compile_writes_definitions_and_schemas_byte_identically() {
 }
 
 #[test]
-fn compile_refuses_a_stack_description_until_they_exist() {
+fn compile_reports_every_problem_of_a_stack_description_with_its_key_path() {
     let dir = scratch("config");
+    let config = dir.join("stack.toml");
+    let example = std::fs::read_to_string("examples/woocommerce/stack.toml").unwrap();
+    std::fs::write(
+        &config,
+        example.replace("account_id = \"123456789012\"", "account_id = 5"),
+    )
+    .unwrap();
     let out = wfc(&[
         "compile",
         "--config",
-        "stack.toml",
+        config.to_str().unwrap(),
         "--out",
-        dir.to_str().unwrap(),
+        dir.join("out").to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("shop.account_id"), "{stderr}");
+    assert!(!dir.join("out").exists(), "nothing is written");
+
+    let out = wfc(&[
+        "compile",
+        "--config",
+        "examples/woocommerce/stack.toml",
+        "--out",
+        dir.join("ok").to_str().unwrap(),
+    ]);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("stack descriptions are not supported yet")
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The stack description (regions, databases, policy). Not used yet: the example is compiled.
+    /// The shop's stack description (regions, databases, policy). Default: the built-in example,
+    /// examples/woocommerce/stack.toml.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Where to write statemachines/ and schemas/.
@@ -16,24 +17,21 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> u8 {
-    if let Some(config) = &args.config {
-        eprintln!(
-            "error: --config {}: stack descriptions are not supported yet (they come with the WooCommerce workflows); leave --config out to compile the example workflow",
-            config.display()
-        );
-        return UNUSABLE;
-    }
+    let stack = match super::stack::load(args.config.as_deref()) {
+        Ok(stack) => stack,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return PROBLEMS;
+        }
+    };
     let mut compiled = Vec::new();
     let mut failed = 0;
-    for (name, build) in wfc_workflows::all() {
-        match build() {
+    for (name, _) in wfc_workflows::all() {
+        match super::stack::build(name, &stack) {
             Ok(c) => compiled.push(c),
             Err(e) => {
                 failed += 1;
-                for d in &e.diagnostics {
-                    eprintln!("{d}");
-                }
-                eprintln!("workflow {name}: {} problem(s)", e.diagnostics.len());
+                eprintln!("{e}");
             }
         }
     }

@@ -15,6 +15,9 @@ pub struct Args {
     asl: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "mermaid")]
     format: GraphFormat,
+    /// The shop's stack description. Default: the built-in example stack.
+    #[arg(long, conflicts_with = "asl")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -45,18 +48,16 @@ pub fn run(args: Args) -> u8 {
         }
     } else {
         let name = args.workflow.unwrap_or_default();
-        let Some((_, build)) = wfc_workflows::all().into_iter().find(|(n, _)| *n == name) else {
-            let known: Vec<&str> = wfc_workflows::all().iter().map(|(n, _)| *n).collect();
-            eprintln!(
-                "error: no workflow named \"{name}\"; the workflows are: {}",
-                known.join(", ")
-            );
+        if let Err(e) = super::stack::known(&name) {
+            eprintln!("error: {e}");
             return UNUSABLE;
-        };
-        match build() {
+        }
+        let built = super::stack::load(args.config.as_deref())
+            .and_then(|stack| super::stack::build(&name, &stack));
+        match built {
             Ok(c) => c.machine,
             Err(e) => {
-                eprintln!("{e}");
+                eprintln!("error: {e}");
                 return PROBLEMS;
             }
         }

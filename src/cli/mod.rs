@@ -5,6 +5,7 @@ mod check;
 mod compile;
 mod graph;
 mod run;
+mod stack;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

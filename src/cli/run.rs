@@ -36,7 +36,7 @@ pub struct Args {
     /// The execution input: a JSON file, or `-` for stdin. Default: `{}`.
     #[arg(long)]
     input: Option<String>,
-    /// The stack description. Not supported yet (it comes with the WooCommerce workflows).
+    /// The shop's stack description. Default: the built-in example stack.
     #[arg(long)]
     config: Option<PathBuf>,
     /// Write the execution history here, one event per line (GetExecutionHistory's shape).
@@ -74,15 +74,10 @@ pub fn run(args: Args) -> u8 {
 type Prepared = (StateMachine, Handlers, Value, Options);
 
 fn prepare(args: &Args) -> Result<Prepared, String> {
-    if let Some(config) = &args.config {
-        return Err(format!(
-            "--config {}: stack descriptions are not supported yet (they come with the WooCommerce workflows)",
-            config.display()
-        ));
-    }
     let (machine, mut handlers) = match (&args.workflow, &args.asl) {
         (Some(name), None) => {
-            let machine = workflow(name)?;
+            let stack = super::stack::load(args.config.as_deref())?;
+            let machine = super::stack::build(name, &stack)?.machine;
             let handlers = match wfc_workflows::simulated(name) {
                 Some(simulated) => simulated_handlers(&machine, simulated),
                 None => Handlers::new().lambda_fallback(dispatch::echo),
@@ -176,24 +171,6 @@ fn answer_callbacks(execution: &mut Execution, simulated: Option<Simulated>) -> 
         }
     }
     answered
-}
-
-/// One of our workflows, compiled (which checks it).
-fn workflow(name: &str) -> Result<StateMachine, String> {
-    let all = wfc_workflows::all();
-    let Some((_, build)) = all.iter().find(|(n, _)| *n == name) else {
-        let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
-        return Err(format!(
-            "no workflow named '{name}' (the workflows are: {})",
-            names.join(", ")
-        ));
-    };
-    build().map(|c| c.machine).map_err(|e| {
-        for d in &e.diagnostics {
-            eprintln!("{d}");
-        }
-        format!("workflow {name} does not compile")
-    })
 }
 
 /// An ASL file, checked as `wfc check --asl` does: errors make it unusable, lints are shown.

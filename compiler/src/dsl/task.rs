@@ -145,6 +145,18 @@ impl Workflow {
         }
     }
 
+    /// An optimised service integration by its resource ARN (e.g.
+    /// `arn:aws:states:::sns:publish.waitForTaskToken`) with its `Parameters`; untyped.
+    pub fn service_task(&self, name: &str, resource: &str, parameters: Value) -> Step {
+        let task = Task {
+            resource: resource.to_string(),
+            ..Default::default()
+        };
+        let step = self.add(name, State::Task(task));
+        step.with_state(|s| s.common_mut().parameters = Some(parameters));
+        step
+    }
+
     /// An AWS SDK service integration, `arn:aws:states:::aws-sdk:<service>:<action>`. Add its
     /// parameters with [`Step::sdk_param`]; they are written in AWS's casing.
     pub fn aws_sdk(&self, name: &str, service: &str, action: &str) -> Step {
@@ -233,10 +245,33 @@ impl<A: Activity> TaskStep<A> {
         for (name, path) in fields {
             payload.insert(format!("{name}.$"), Value::String(path.to_string()));
         }
+        self.payload_template(Value::Object(payload))
+    }
+
+    /// Hands the activity a fixed input known when the workflow is built (typed, so it conforms
+    /// by construction), with the named top-level fields read from the state input instead:
+    /// `.input(&CheckReplicaInput { .. }, &[("rpo_override", "$.rpo_override")])`.
+    pub fn input(self, fixed: &A::Input, from_state: &[(&str, &str)]) -> Self
+    where
+        A: Activity,
+    {
+        let mut payload = match serde_json::to_value(fixed) {
+            Ok(Value::Object(map)) => map,
+            _ => JsonMap::new(),
+        };
+        for (name, path) in from_state {
+            payload.remove(*name);
+            payload.insert(format!("{name}.$"), Value::String(path.to_string()));
+        }
+        self.payload_template(Value::Object(payload))
+    }
+
+    /// Hands the activity this payload template (keys ending in `.$` read paths or intrinsics).
+    pub fn payload_template(self, template: Value) -> Self {
         self.step.with_state(|s| {
             if let Some(Value::Object(parameters)) = &mut s.common_mut().parameters {
                 parameters.remove("Payload.$");
-                parameters.insert("Payload".into(), Value::Object(payload.clone()));
+                parameters.insert("Payload".into(), template.clone());
             }
         });
         self

@@ -1,0 +1,9 @@
+//! The preflight workflow (being written).
+
+use wfc_compiler::dsl::{CompileError, Compiled, Workflow};
+use wfc_stack::Stack;
+
+pub fn workflow(_stack: &Stack) -> Result<Compiled, CompileError> {
+    let wf = Workflow::new("preflight");
+    wf.compile(wf.succeed("Done"))
+}
