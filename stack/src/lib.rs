@@ -6,7 +6,10 @@
 //! [`Stack::load`] parses and validates the text and reports every problem at once, each with
 //! its key path. This crate does no I/O: the caller reads the file.
 
+mod formats;
 mod model;
+mod rules;
+mod schema;
 mod validate;
 
 pub use model::*;

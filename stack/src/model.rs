@@ -239,7 +239,10 @@ fn yes() -> bool {
     true
 }
 fn default_smoke_paths() -> Vec<String> {
-    vec!["/".into(), "/wp-json/wc/store/v1/products?per_page=1".into()]
+    vec![
+        "/".into(),
+        "/wp-json/wc/store/v1/products?per_page=1".into(),
+    ]
 }
 fn default_approval_timeout() -> u32 {
     30
