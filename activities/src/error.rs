@@ -143,6 +143,10 @@ pub enum ActivityError {
     #[error("{region} is already the active region")]
     TargetAlreadyActive { region: String },
 
+    // ---- starting workflows ----------------------------------------------------------------
+    #[error("state machine {arn} not found (not deployed in its region?)")]
+    StateMachineNotFound { arn: String },
+
     // ---- the Lambda wiring -----------------------------------------------------------------
     #[error("no activity named `{name}` (the function's handler setting)")]
     UnknownActivity { name: String },
@@ -194,6 +198,7 @@ pub const ALL: &[&str] = &[
     "FailoverInProgress",
     "TargetRegionUnhealthy",
     "TargetAlreadyActive",
+    "StateMachineNotFound",
     "UnknownActivity",
 ];
 
@@ -280,6 +285,7 @@ impl ActivityError {
             FailoverInProgress { .. } => "FailoverInProgress",
             TargetRegionUnhealthy { .. } => "TargetRegionUnhealthy",
             TargetAlreadyActive { .. } => "TargetAlreadyActive",
+            StateMachineNotFound { .. } => "StateMachineNotFound",
             UnknownActivity { .. } => "UnknownActivity",
         }
     }

@@ -27,6 +27,7 @@ pub mod net;
 
 pub mod assess_outage;
 pub mod await_replica_in_sync;
+pub mod check_failover_guard;
 pub mod check_media_replication;
 pub mod check_replica;
 pub mod create_replica;
@@ -36,11 +37,14 @@ pub mod fence_primary;
 pub mod notify;
 pub mod prepare_cache;
 pub mod promote_replica;
+pub mod promotion_waiter;
 pub mod record_state;
 pub mod repoint_app;
 pub mod scale_compute;
+pub mod set_maintenance;
 pub mod set_read_only;
 pub mod smoke_test;
+pub mod start_workflow;
 pub mod switch_dns;
 pub mod validate_request;
 
@@ -69,6 +73,11 @@ macro_rules! with_activities {
             $crate::await_replica_in_sync::AwaitReplicaInSync,
             $crate::set_read_only::SetReadOnly,
             $crate::validate_request::ValidateRequest,
+            $crate::start_workflow::StartWorkflow,
+            $crate::check_failover_guard::CheckFailoverGuard,
+            $crate::set_maintenance::SetMaintenance,
+            $crate::promotion_waiter::RegisterWaiter,
+            $crate::promotion_waiter::WakeWaiter,
         )
     };
 }

@@ -3,7 +3,7 @@
 
 use super::{
     AwsCompute, AwsConfigStore, AwsDatabase, AwsDns, AwsGlobalCache, AwsMetrics, AwsNotifier,
-    AwsObjectReplication,
+    AwsObjectReplication, AwsWorkflows,
 };
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
@@ -122,6 +122,11 @@ impl AwsEnv {
             .force_path_style(config.endpoint_url().is_some())
             .build();
         AwsObjectReplication::new(aws_sdk_s3::Client::from_conf(s3))
+    }
+
+    /// Step Functions (`start_workflow`).
+    pub fn workflows(&self, region: Option<&str>) -> AwsWorkflows {
+        AwsWorkflows::new(aws_sdk_sfn::Client::new(&self.config(region)))
     }
 
     /// The plain HTTP client (smoke tests, webhooks).

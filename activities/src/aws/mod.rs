@@ -12,6 +12,7 @@ mod env;
 mod metrics;
 mod notifier;
 mod objects;
+mod workflows;
 
 pub use cache::AwsGlobalCache;
 pub use compute::AwsCompute;
@@ -22,6 +23,7 @@ pub use env::AwsEnv;
 pub use metrics::AwsMetrics;
 pub use notifier::AwsNotifier;
 pub use objects::AwsObjectReplication;
+pub use workflows::AwsWorkflows;
 
 use crate::error::ActivityError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;

@@ -15,6 +15,7 @@ pub mod http;
 pub mod metrics;
 pub mod notifier;
 pub mod objects;
+pub mod workflows;
 
 pub use cache::{GlobalCache, KeyStore};
 pub use compute::Compute;
@@ -25,3 +26,4 @@ pub use http::HttpProbe;
 pub use metrics::Metrics;
 pub use notifier::Notifier;
 pub use objects::ObjectReplication;
+pub use workflows::Workflows;

@@ -189,6 +189,41 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
             json!({"request": {"target_region": "mars-1", "incident_id": "I", "requested_by": "x"}, "state_parameter_name": "/wfc/state", "target_health_check_id": "hc"}),
             "request.target_region",
         ),
+        (
+            "start_workflow",
+            json!({"state_machine_arn": "arn:aws:states:us-west-2:123456789012:activity:x", "incident_id": "I", "input": {}}),
+            "state_machine_arn",
+        ),
+        (
+            "start_workflow",
+            json!({"state_machine_arn": "arn:aws:states:us-west-2:123456789012:stateMachine:woo-failover", "incident_id": "x".repeat(201), "input": {}}),
+            "incident_id",
+        ),
+        (
+            "check_failover_guard",
+            json!({"parameter_name": "/wfc/state", "incident_id": "I", "expected_active_region": "us-east-1", "min_minutes_between_failovers": 60, "now": "soon"}),
+            "now",
+        ),
+        (
+            "check_failover_guard",
+            json!({"parameter_name": "/wfc/state", "incident_id": "I", "expected_active_region": "us-east-1", "min_minutes_between_failovers": 20000, "now": "2026-11-26T03:00:00Z"}),
+            "min_minutes_between_failovers",
+        ),
+        (
+            "register_waiter",
+            json!({"parameter_name": "/wfc/w", "task_token": "", "waiting_for": "promotion"}),
+            "task_token",
+        ),
+        (
+            "wake_waiter",
+            json!({"parameter_name": "/wfc/w", "event_id": 238}),
+            "event_id",
+        ),
+        (
+            "set_maintenance",
+            json!({"parameter_name": "/woo/maintenance", "on": "yes"}),
+            "on",
+        ),
     ]
 }
 

@@ -9,6 +9,7 @@ mod invalid_input;
 mod logic;
 mod redis_fake;
 mod schemas;
+mod start_workflow;
 mod support;
 mod traffic;
 
@@ -23,6 +24,7 @@ fn main() {
     trials.extend(logic::tests());
     trials.extend(invalid_input::tests());
     trials.extend(schemas::tests());
+    trials.extend(start_workflow::tests());
     let conclusion = libtest_mimic::run(&args, trials);
     drop(moto);
     conclusion.exit();

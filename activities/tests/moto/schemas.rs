@@ -12,13 +12,14 @@ pub fn tests() -> Vec<Trial> {
 
 async fn every_activity_has_schemas_errors_and_permissions() {
     let activities = catalog();
-    assert_eq!(activities.len(), 18);
+    // 18 first, then start_workflow and whatever else was added since.
+    assert!(activities.len() >= 19, "{}", activities.len());
     let listed: Vec<_> = activities.iter().map(|a| a.name).collect();
     assert_eq!(listed, wfc_activities::lambda::names());
     let mut names: Vec<_> = activities.iter().map(|a| a.name).collect();
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 18, "names are unique");
+    assert_eq!(names.len(), activities.len(), "names are unique");
     for a in &activities {
         for schema in [&a.input_schema, &a.output_schema] {
             assert!(schema.get("$schema").is_some(), "{}: {schema}", a.name);

@@ -5,7 +5,10 @@ use crate::trials;
 use libtest_mimic::Trial;
 use serde_json::json;
 use wfc_activities::assess_outage::{self, AssessOutage, OutageVerdict};
+use wfc_activities::check_failover_guard;
+use wfc_activities::promotion_waiter;
 use wfc_activities::record_state::{self, DrStatus};
+use wfc_activities::set_maintenance;
 use wfc_activities::switch_dns::{self, SwitchDns};
 use wfc_activities::validate::parse;
 use wfc_activities::validate_request::{self, ValidateRequest};
@@ -18,6 +21,9 @@ pub fn tests() -> Vec<Trial> {
         switch_dns_missing_zone,
         record_state_write_read_and_idempotent,
         validate_request_accepts_and_refuses,
+        failover_guard_measures_from_the_recorded_failover,
+        set_maintenance_on_off_and_idempotent,
+        waiter_registered_then_woken_once,
     ]
 }
 
@@ -246,4 +252,150 @@ async fn validate_request_accepts_and_refuses() {
     put_parameter(DR, &state, "not json").await;
     let result = validate_request::run(input(PRIMARY), &config, &dns, &metrics).await;
     assert_error::<ValidateRequest, _>(result, "StateMalformed");
+}
+
+async fn failover_guard_measures_from_the_recorded_failover() {
+    let name = format!("/wfc/{}/state", unique("fg"));
+    let config = env(DR).config_store(None);
+    let guard = |incident: &str, now: &str| {
+        parse::<check_failover_guard::CheckFailoverGuardInput>(json!({
+            "parameter_name": name, "incident_id": incident, "expected_active_region": PRIMARY,
+            "min_minutes_between_failovers": 60, "now": now,
+        }))
+        .unwrap()
+    };
+    let first = check_failover_guard::run(guard("INC-1", "2026-11-26T03:00:00Z"), &config)
+        .await
+        .unwrap();
+    assert!(first.allowed && first.state.is_none(), "{}", first.reason);
+
+    // A failover started at 03:00 and still running: the same incident may resume, another not.
+    let start: record_state::RecordStateInput = parse(json!({
+        "parameter_name": name, "active_region": PRIMARY, "incident_id": "INC-1",
+        "status": "failing_over", "failover_at": "2026-11-26T03:00:00Z",
+    }))
+    .unwrap();
+    record_state::run(start, &config).await.unwrap();
+    let same = check_failover_guard::run(guard("INC-1", "2026-11-26T03:05:00Z"), &config)
+        .await
+        .unwrap();
+    assert!(same.allowed, "{}", same.reason);
+    let other = check_failover_guard::run(guard("INC-2", "2026-11-26T03:05:00Z"), &config)
+        .await
+        .unwrap();
+    assert!(
+        !other.allowed && other.reason.contains("in progress"),
+        "{}",
+        other.reason
+    );
+
+    // Failed back to the primary and idle again: 30 min later is inside the window, 90 is not.
+    let idle: record_state::RecordStateInput = parse(json!({
+        "parameter_name": name, "active_region": PRIMARY, "incident_id": "INC-1", "status": "idle",
+    }))
+    .unwrap();
+    record_state::run(idle, &config).await.unwrap();
+    let soon = check_failover_guard::run(guard("INC-3", "2026-11-26T03:30:00Z"), &config)
+        .await
+        .unwrap();
+    assert!(
+        !soon.allowed && soon.reason.contains("anti-flap"),
+        "{}",
+        soon.reason
+    );
+    assert_eq!(soon.minutes_since_last_failover, Some(30.0));
+    let later = check_failover_guard::run(guard("INC-3", "2026-11-26T04:30:00Z"), &config)
+        .await
+        .unwrap();
+    assert!(later.allowed, "{}", later.reason);
+
+    // The DR region already serves: nothing to fail over.
+    let moved: record_state::RecordStateInput = parse(json!({
+        "parameter_name": name, "active_region": DR, "incident_id": "INC-3", "status": "idle",
+    }))
+    .unwrap();
+    record_state::run(moved, &config).await.unwrap();
+    let served = check_failover_guard::run(guard("INC-4", "2026-11-27T04:30:00Z"), &config)
+        .await
+        .unwrap();
+    assert!(
+        !served.allowed && served.reason.contains("already serves"),
+        "{}",
+        served.reason
+    );
+}
+
+async fn set_maintenance_on_off_and_idempotent() {
+    let name = format!("/woo/{}/maintenance", unique("mm"));
+    let config = env(DR).config_store(None);
+    let set = |on: bool| {
+        parse::<set_maintenance::SetMaintenanceInput>(json!({"parameter_name": name, "on": on}))
+            .unwrap()
+    };
+    let first = set_maintenance::run(set(true), &config).await.unwrap();
+    assert!(first.changed && first.previous.is_none());
+    assert_eq!(get_parameter(DR, &name).await, "on");
+    let again = set_maintenance::run(set(true), &config).await.unwrap();
+    assert!(!again.changed, "the same value is not written twice");
+    let off = set_maintenance::run(set(false), &config).await.unwrap();
+    assert_eq!(off.previous.as_deref(), Some("on"));
+    assert_eq!(get_parameter(DR, &name).await, "off");
+}
+
+async fn waiter_registered_then_woken_once() {
+    // moto's static Step Functions backend accepts any token in SendTaskSuccess, so the answer is
+    // checked here, not its effect; AWS's refusals of a stale token (TaskTimedOut,
+    // TaskDoesNotExist, InvalidToken) are mapped to `woken: false` in aws/workflows.rs. That a
+    // live wait ends early is shown in the engine (tests/woocommerce_aurora.rs).
+    let name = format!("/wfc/{}/waiters/promotion", unique("pw"));
+    let e = env(DR);
+    let config = e.config_store(None);
+    let workflows = e.workflows(None);
+    let wake = || {
+        parse::<promotion_waiter::WakeWaiterInput>(
+            json!({"parameter_name": name, "event_id": "RDS-EVENT-0238"}),
+        )
+        .unwrap()
+    };
+    let nobody = promotion_waiter::wake(wake(), &config, &workflows)
+        .await
+        .unwrap();
+    assert!(
+        !nobody.woken && nobody.detail.contains("no workflow"),
+        "{nobody:?}"
+    );
+
+    let register: promotion_waiter::RegisterWaiterInput = parse(json!({
+        "parameter_name": name, "task_token": "AAAA-stale-token", "waiting_for": "promotion of woo-usw2",
+    }))
+    .unwrap();
+    promotion_waiter::register(register, &config).await.unwrap();
+    let stored = ssm(DR)
+        .get_parameter()
+        .name(&name)
+        .with_decryption(true)
+        .send()
+        .await
+        .unwrap();
+    let parameter = stored.parameter().unwrap();
+    assert_eq!(
+        parameter.r#type(),
+        Some(&aws_sdk_ssm::types::ParameterType::SecureString)
+    );
+    assert!(parameter.value().unwrap().contains("AAAA-stale-token"));
+
+    let woken = promotion_waiter::wake(wake(), &config, &workflows)
+        .await
+        .unwrap();
+    assert!(
+        woken.woken && woken.detail.contains("promotion of woo-usw2"),
+        "{woken:?}"
+    );
+    let again = promotion_waiter::wake(wake(), &config, &workflows)
+        .await
+        .unwrap();
+    assert!(
+        again.detail.contains("no workflow"),
+        "cleared after waking: {again:?}"
+    );
 }
