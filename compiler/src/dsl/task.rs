@@ -266,6 +266,21 @@ impl<A: Activity> TaskStep<A> {
         self.payload_template(Value::Object(payload))
     }
 
+    /// Makes this `lambda:invoke` task wait for its token (`.waitForTaskToken`): the function
+    /// gets its payload (give it `$$.Task.Token`) and returns at once; the task ends when someone
+    /// answers the token, with what they send, typed as the activity's output.
+    pub fn wait_for_task_token(mut self) -> Self {
+        if self.integration == Integration::LambdaInvoke {
+            self.step.with_state(|s| {
+                if let State::Task(t) = s {
+                    t.resource = format!("{LAMBDA_INVOKE}.waitForTaskToken");
+                }
+            });
+            self.integration = Integration::Callback;
+        }
+        self
+    }
+
     /// Hands the activity this payload template (keys ending in `.$` read paths or intrinsics).
     pub fn payload_template(self, template: Value) -> Self {
         self.step.with_state(|s| {
