@@ -166,12 +166,12 @@ pub(crate) fn uuid(s: &str) -> Result<(), String> {
     )
 }
 
+/// Real ids start with `Z`, but AWS documents only "up to 32 characters"; moto's do not, so the
+/// prefix is not required (a `/hostedzone/` prefix is still refused).
 pub(crate) fn hosted_zone_id(s: &str) -> Result<(), String> {
     expect(
-        s.starts_with('Z')
-            && (2..=32).contains(&s.len())
-            && all(s, |c| c.is_ascii_uppercase() || c.is_ascii_digit()),
-        "a Route 53 hosted zone id (Z followed by 1–31 upper-case letters and digits)",
+        (1..=32).contains(&s.len()) && all(s, |c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+        "a Route 53 hosted zone id (up to 32 upper-case letters and digits, such as Z0123456789ABCDEFGHIJ)",
     )
 }
 
