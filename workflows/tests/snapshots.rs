@@ -18,3 +18,11 @@ fn every_workflow_compiles_to_its_snapshot() {
         insta::assert_snapshot!(format!("{name}.input.schema.json"), schema);
     }
 }
+
+#[test]
+fn the_event_rules_are_their_snapshot() {
+    let stack =
+        wfc_stack::Stack::load(wfc_workflows::EXAMPLE_STACK).expect("the example stack loads");
+    let rules = wfc_workflows::woocommerce::rules::rules(&stack);
+    insta::assert_snapshot!("rules.json", serde_json::to_string_pretty(&rules).unwrap());
+}

@@ -1,0 +1,620 @@
+//! The steps every cutover shares (failover, switchover, failback): promote the target database
+//! and wait until it is writable, then move the traffic (repoint the app, switch DNS, smoke test).
+
+use super::{guard, phase, stop_with, Sites};
+use serde_json::json;
+use wfc_activities::describe_database::{DatabaseStatus, DescribeDatabase, DescribeDatabaseInput};
+use wfc_activities::failover_global_cluster::{
+    FailoverGlobalCluster, FailoverGlobalClusterInput, GlobalMode,
+};
+use wfc_activities::ports::compute::ComputeTarget;
+use wfc_activities::ports::config::Store as AppStore;
+use wfc_activities::promote_replica::{PromoteReplica, PromoteReplicaInput};
+use wfc_activities::promotion_waiter::{RegisterWaiter, RegisterWaiterInput};
+use wfc_activities::record_state::{DrStatus, RecordState, RecordStateInput};
+use wfc_activities::repoint_app::{RepointApp, RepointAppInput};
+use wfc_activities::scale_compute::{ScaleCompute, ScaleComputeInput};
+use wfc_activities::smoke_test::{HttpCheck, SmokeTest, SmokeTestInput};
+use wfc_activities::switch_dns::{DnsRecord, DnsTarget, RecordType, SwitchDns, SwitchDnsInput};
+use wfc_compiler::dsl::{Catch, Chain, Condition, StateBuilder, Step, Workflow};
+use wfc_compiler::field;
+use wfc_stack::{Compute, Database, Region, Stack, Store};
+
+/// A piece of a workflow with one way in and one way out.
+pub(crate) struct Segment {
+    pub start: Step,
+    pub end: Step,
+}
+
+/// How often the promoted database is polled.
+const POLL_SECONDS: u64 = 30;
+
+/// The database to promote in the target region: an RDS instance id, or the Aurora member.
+pub(crate) enum Promotion<'a> {
+    Instance(String),
+    Aurora {
+        global_cluster_id: &'a str,
+        cluster_id: &'a str,
+        cluster_arn: &'a str,
+        mode: GlobalMode,
+        /// Where the wait registers its token for `wake_waiter` (see `promotion_waiter`).
+        waiter_parameter: String,
+    },
+}
+
+/// The SSM parameter where a promotion wait leaves its task token for the event to answer.
+pub(crate) fn waiter_parameter(stack: &Stack) -> String {
+    format!("/wfc/{}/waiters/promotion", stack.shop.name)
+}
+
+impl<'a> Promotion<'a> {
+    /// The target region's database as the stack lists it.
+    pub fn of(stack: &Stack, site: &'a Region, mode: GlobalMode) -> Promotion<'a> {
+        match &site.database {
+            Database::RdsInstance { instance_id, .. } => Promotion::Instance(instance_id.clone()),
+            Database::AuroraGlobal {
+                global_cluster_id,
+                cluster_id,
+                cluster_arn,
+                ..
+            } => Promotion::Aurora {
+                global_cluster_id,
+                cluster_id,
+                cluster_arn,
+                mode,
+                waiter_parameter: waiter_parameter(stack),
+            },
+        }
+    }
+}
+
+/// Promote (or fail over the global cluster), then poll until the database is available and no
+/// longer a replica, with a deadline. RDS publishes no "promotion completed" event (see
+/// ../shared/reference/dr-on-aws.md §3), so an RDS promotion is polled every 30 s. Aurora does
+/// (RDS-EVENT-0238, -0185): between polls the workflow waits on a task token that the event's
+/// rule answers (`wake_waiter`), so it is woken early; the poll still confirms it.
+pub(crate) fn promote_and_wait(
+    wf: &Workflow,
+    region: &str,
+    promotion: &Promotion,
+    deadline_minutes: u32,
+    on_failure: &Step,
+) -> Segment {
+    let start = phase(wf, "promote", "promote");
+    let (promote, describe_input) = match promotion {
+        Promotion::Instance(id) => {
+            let task = wf.task::<PromoteReplica>("Promote replica").input(
+                &PromoteReplicaInput {
+                    db_instance_id: id.clone(),
+                    region: Some(region.into()),
+                    backup_retention_days: None,
+                },
+                &[],
+            );
+            let task = guard(wf, task.result_path("$.promotion"), on_failure)
+                .retry(retry_backup_in_progress());
+            let describe = DescribeDatabaseInput {
+                db_instance_id: Some(id.clone()),
+                db_cluster_id: None,
+                region: Some(region.into()),
+            };
+            (task.step_handle(), describe)
+        }
+        Promotion::Aurora {
+            global_cluster_id,
+            cluster_id,
+            cluster_arn,
+            mode,
+            ..
+        } => {
+            let task = wf
+                .task::<FailoverGlobalCluster>("Fail over global cluster")
+                .input(
+                    &FailoverGlobalClusterInput {
+                        global_cluster_id: global_cluster_id.to_string(),
+                        target_cluster_arn: cluster_arn.to_string(),
+                        mode: *mode,
+                        region: Some(region.into()),
+                    },
+                    &[],
+                );
+            let task = guard(wf, task.result_path("$.promotion"), on_failure);
+            let describe = DescribeDatabaseInput {
+                db_instance_id: None,
+                db_cluster_id: Some(cluster_id.to_string()),
+                region: Some(region.into()),
+            };
+            (task.step_handle(), describe)
+        }
+    };
+    let polls = u64::from(deadline_minutes) * 60 / POLL_SECONDS;
+    let init = wf
+        .pass("Start polling")
+        .result(json!({ "count": 0 }))
+        .result_path("$.poll");
+    let wait: Chain = match promotion {
+        Promotion::Instance(_) => wf.wait_seconds("Wait for promotion", POLL_SECONDS).into(),
+        Promotion::Aurora {
+            cluster_id,
+            waiter_parameter,
+            ..
+        } => wait_for_event(wf, region, cluster_id, waiter_parameter, on_failure),
+    };
+    let describe = guard(
+        wf,
+        wf.task::<DescribeDatabase>("Describe promoted database")
+            .input(&describe_input, &[])
+            .result_path("$.database"),
+        on_failure,
+    );
+    let count = wf
+        .pass("Count poll")
+        .parameters(json!({ "count.$": "States.MathAdd($.poll.count, 1)" }))
+        .result_path("$.poll");
+    let deadline = stop_with(
+        wf,
+        "Promotion deadline passed",
+        "PromotionDeadlineExceeded",
+        &format!("the database was not writable {deadline_minutes} min after promotion"),
+        on_failure,
+    );
+    let end = phase(wf, "database writable", "writable");
+    let writable = wf
+        .choice("Writable yet")
+        .when(
+            Condition::and([
+                describe.output(field!(DatabaseStatus.available)).is_true(),
+                describe
+                    .output(field!(DatabaseStatus.is_replica))
+                    .is_false(),
+            ]),
+            &end,
+        )
+        .otherwise(&count);
+    let over = wf
+        .choice("Promotion deadline")
+        .when(
+            wfc_compiler::dsl::Path::<f64>::raw("$.poll.count").ge(polls as f64),
+            &deadline,
+        )
+        .otherwise(&wait);
+    count.next(&over);
+    start
+        .next(&promote)
+        .next(&init)
+        .next(&wait)
+        .next(&describe)
+        .next(&writable);
+    Segment { start, end }
+}
+
+/// Waits up to one poll interval for the database event: a timeout is the ordinary way on (to
+/// the next poll), an answer the early one. Both end at the returned chain's open end.
+fn wait_for_event(
+    wf: &Workflow,
+    region: &str,
+    cluster_id: &str,
+    waiter_parameter: &str,
+    on_failure: &Step,
+) -> Chain {
+    let join = wf.pass("Poll promotion");
+    let timed_out = wf
+        .pass("No promotion event yet")
+        .result(json!("no event: polling"))
+        .result_path("$.woken");
+    timed_out.next(&join);
+    let wait = guard(
+        wf,
+        wf.task::<RegisterWaiter>("Wait for promotion event")
+            .input(
+                &RegisterWaiterInput {
+                    parameter_name: waiter_parameter.into(),
+                    task_token: String::new(),
+                    waiting_for: format!("promotion of {cluster_id}"),
+                    region: Some(region.into()),
+                },
+                &[("task_token", "$$.Task.Token")],
+            )
+            .wait_for_task_token()
+            .timeout_seconds(POLL_SECONDS)
+            .result_path("$.woken")
+            .catch(
+                Catch::on(&["States.Timeout"]).result_path("$.woken"),
+                &timed_out,
+            ),
+        on_failure,
+    );
+    wait.next(&join)
+}
+
+/// RDS refuses to promote while a backup runs; it ends by itself.
+fn retry_backup_in_progress() -> wfc_compiler::dsl::Retry {
+    wfc_compiler::dsl::Retry::on(&["BackupInProgress"])
+        .interval(60)
+        .max_attempts(10)
+        .backoff(1.0)
+}
+
+/// Repoint the app at the database endpoint found at `$.database`, switch the shop's records to
+/// `site`'s load balancer, and smoke-test the site.
+pub(crate) fn move_traffic(
+    wf: &Workflow,
+    stack: &Stack,
+    region: &str,
+    site: &Region,
+    on_failure: &Step,
+) -> Segment {
+    let start = phase(wf, "traffic", "traffic");
+    let repoint = guard(
+        wf,
+        wf.task::<RepointApp>("Repoint app").input(
+            &RepointAppInput {
+                store: app_store(stack.app.db_endpoint_store),
+                name: stack.app.db_endpoint_name.clone(),
+                endpoint: String::new(),
+                port: None,
+                region: Some(region.into()),
+            },
+            &[("endpoint", "$.database.Payload.endpoint")],
+        ),
+        on_failure,
+    )
+    .result_path("$.repoint");
+    let records = stack
+        .dns
+        .record_names
+        .iter()
+        .map(|name| DnsRecord {
+            name: name.clone(),
+            record_type: RecordType::A,
+            set_identifier: None,
+            failover: None,
+            target: DnsTarget::Alias {
+                dns_name: site.load_balancer.dns_name.clone(),
+                hosted_zone_id: site.load_balancer.hosted_zone_id.clone(),
+            },
+        })
+        .collect();
+    let dns = guard(
+        wf,
+        wf.task::<SwitchDns>("Switch DNS").input(
+            &SwitchDnsInput {
+                hosted_zone_id: stack.dns.hosted_zone_id.clone(),
+                records,
+                comment: format!("wfc: {} serves from {region}", stack.shop.name),
+                wait_seconds: 60,
+            },
+            &[],
+        ),
+        on_failure,
+    )
+    .result_path("$.dns");
+    let checks = stack
+        .app
+        .smoke_paths
+        .iter()
+        .map(|path| HttpCheck {
+            url: format!("{}{path}", stack.app.site_url.trim_end_matches('/')),
+            expected_status: 200,
+            body_contains: None,
+            timeout_ms: 5000,
+        })
+        .collect();
+    let smoke = guard(
+        wf,
+        wf.task::<SmokeTest>("Smoke test")
+            .input(&SmokeTestInput { checks }, &[])
+            .result_path("$.smoke")
+            // New instances and the DNS change can take a minute to serve.
+            .retry(
+                wfc_compiler::dsl::Retry::on(&["SmokeTestFailed"])
+                    .interval(15)
+                    .max_attempts(4)
+                    .backoff(2.0),
+            ),
+        on_failure,
+    );
+    let end = phase(wf, "serving", "serving");
+    start.next(&repoint).next(&dns).next(&smoke).next(&end);
+    Segment { start, end }
+}
+
+/// Sets a region's compute to `desired`.
+pub(crate) fn scale(
+    wf: &Workflow,
+    name: &str,
+    region: &str,
+    site: &Region,
+    desired: u32,
+    on_failure: &Step,
+) -> Step {
+    let target = compute_target(site);
+    guard(
+        wf,
+        wf.task::<ScaleCompute>(name).input(
+            &ScaleComputeInput {
+                target,
+                desired,
+                region: Some(region.into()),
+            },
+            &[],
+        ),
+        on_failure,
+    )
+    .discard_result()
+    .step_handle()
+}
+
+/// A region's Auto Scaling group or ECS service.
+pub(crate) fn compute_target(site: &Region) -> ComputeTarget {
+    match &site.compute {
+        Compute::AutoScalingGroup { name, .. } => {
+            ComputeTarget::AutoScalingGroup { name: name.clone() }
+        }
+        Compute::EcsService {
+            cluster, service, ..
+        } => ComputeTarget::EcsService {
+            cluster: cluster.clone(),
+            service: service.clone(),
+        },
+    }
+}
+
+/// A region's active and standby capacity.
+pub(crate) fn capacity(site: &Region) -> (u32, u32) {
+    match site.compute {
+        Compute::AutoScalingGroup {
+            active_capacity,
+            standby_capacity,
+            ..
+        }
+        | Compute::EcsService {
+            active_capacity,
+            standby_capacity,
+            ..
+        } => (active_capacity, standby_capacity),
+    }
+}
+
+/// Records the DR state (which region serves, what runs) in the DR region.
+pub(crate) fn record(
+    wf: &Workflow,
+    stack: &Stack,
+    name: &str,
+    active_region: &str,
+    status: DrStatus,
+    incident: &str,
+    on_failure: &Step,
+) -> Step {
+    // A start is timed on the workflow's clock, as the anti-flap guard reads it (a drill on
+    // virtual time measures virtual minutes); an end keeps the recorded time.
+    let mut from_state = vec![("incident_id", incident)];
+    if status != DrStatus::Idle {
+        from_state.push(("failover_at", "$$.State.EnteredTime"));
+    }
+    guard(
+        wf,
+        wf.task::<RecordState>(name).input(
+            &RecordStateInput {
+                parameter_name: stack.app.state_parameter.clone(),
+                active_region: active_region.into(),
+                incident_id: String::new(),
+                status,
+                failover_at: None,
+                region: Some(Sites::of(stack).secondary.into()),
+            },
+            &from_state,
+        ),
+        on_failure,
+    )
+    .discard_result()
+    .step_handle()
+}
+
+fn app_store(store: Store) -> AppStore {
+    match store {
+        Store::Ssm => AppStore::Ssm,
+        Store::SecretsManager => AppStore::SecretsManager,
+    }
+}
+
+/// A manual approval: an SNS message that says how to answer, with the task token in a message
+/// attribute (where `wfc approve` finds it in the execution history). `what` names the operation
+/// ("failback of woo from us-west-2 to us-east-1"), `incident` is the path of the incident id,
+/// `on_timeout` says what happens without an answer ("aborted"). `wfc reject` fails the task with
+/// `FailoverRejected`; no answer in time fails it with `States.Timeout`: the caller catches both.
+pub(crate) fn approval(
+    wf: &Workflow,
+    stack: &Stack,
+    name: &str,
+    what: &str,
+    incident: &str,
+    timeout_minutes: u32,
+    on_timeout: &str,
+) -> Step {
+    let mut chars = what.chars();
+    let what_capitalised = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect::<String>())
+        .unwrap_or_default();
+    let message = format!(
+        "States.Format('{what_capitalised} is waiting for your approval (incident {{}}). Approve: wfc approve {{}}  Reject: wfc reject {{}} --reason <why>. Without an answer in {timeout_minutes} min it is {on_timeout}.', {incident}, $$.Execution.Id, $$.Execution.Id)",
+    );
+    wf.service_task(
+        name,
+        "arn:aws:states:::sns:publish.waitForTaskToken",
+        json!({
+            "TopicArn": stack.notifications.sns_topic_arn,
+            "Subject": format!("wfc: approve {what}?"),
+            "Message.$": message,
+            "MessageAttributes": {
+                "task_token": { "DataType": "String", "StringValue.$": "$$.Task.Token" },
+                "execution_arn": { "DataType": "String", "StringValue.$": "$$.Execution.Id" },
+            },
+        }),
+    )
+    .timeout_seconds(u64::from(timeout_minutes) * 60)
+    .result_path("$.approval")
+}
+
+/// Stops writes on the database that serves now (`site`, in `region`) and puts that region's app
+/// in maintenance mode, then continues with `then`; returns the first step. RDS: `fence_primary`
+/// with `read_only` (required for zero data loss: any outcome but `fenced` stops with `error`).
+/// Aurora: maintenance mode only; the managed switchover of the global cluster stops writes and
+/// waits for full sync itself. The result is at `$.fence` either way.
+pub(crate) fn stop_writes(
+    wf: &Workflow,
+    stack: &Stack,
+    region: &str,
+    site: &Region,
+    error: &str,
+    then: &Step,
+    on_failure: &Step,
+) -> Step {
+    use wfc_activities::fence_primary::{
+        FenceMethod, FencePrimary, FencePrimaryInput, FencePrimaryOutput, MaintenanceFlag,
+    };
+    match &site.database {
+        Database::RdsInstance {
+            instance_id,
+            parameter_group,
+            ..
+        } => {
+            let fence = guard(
+                wf,
+                wf.task::<FencePrimary>("Stop writes").input(
+                    &FencePrimaryInput {
+                        primary_region: region.into(),
+                        db_instance_id: instance_id.clone(),
+                        method: FenceMethod::ReadOnly {
+                            parameter_group: parameter_group.clone(),
+                        },
+                        maintenance: Some(MaintenanceFlag {
+                            parameter_name: stack.app.maintenance_parameter.clone(),
+                            value: "on".into(),
+                        }),
+                        timeout_seconds: 60,
+                    },
+                    &[],
+                ),
+                on_failure,
+            )
+            .result_path("$.fence");
+            let refused = stop_with(
+                wf,
+                "Writes not stopped",
+                error,
+                &format!(
+                    "{instance_id} in {region} could not be made read-only; without it the cutover would lose writes"
+                ),
+                on_failure,
+            );
+            let fenced = wf
+                .choice("Writes stopped")
+                .when(
+                    wfc_compiler::dsl::Path::<String>::raw(
+                        fence.output(field!(FencePrimaryOutput.outcome)).as_str(),
+                    )
+                    .eq_str("fenced"),
+                    then,
+                )
+                .otherwise(&refused);
+            fence.next(&fenced);
+            fence.step_handle()
+        }
+        Database::AuroraGlobal { .. } => {
+            let on = maintenance(wf, stack, "Maintenance mode on", region, true, on_failure)
+                .result_path("$.fence");
+            on.next(then);
+            on
+        }
+    }
+}
+
+/// Sets the maintenance flag the app in `region` reads (`on` or `off`).
+pub(crate) fn maintenance(
+    wf: &Workflow,
+    stack: &Stack,
+    name: &str,
+    region: &str,
+    on: bool,
+    on_failure: &Step,
+) -> Step {
+    use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
+    guard(
+        wf,
+        wf.task::<SetMaintenance>(name).input(
+            &SetMaintenanceInput {
+                parameter_name: stack.app.maintenance_parameter.clone(),
+                on,
+                region: Some(region.into()),
+            },
+            &[],
+        ),
+        on_failure,
+    )
+    .discard_result()
+    .step_handle()
+}
+
+/// Waits until the replica `db_instance_id` in `region` lags at most `max_lag_seconds`, retrying
+/// `ReplicaNotInSync` (raised while it is not available yet, too) every `interval` s up to
+/// `attempts` times. The result is at `$.sync`.
+pub(crate) fn await_in_sync(
+    wf: &Workflow,
+    name: &str,
+    region: &str,
+    db_instance_id: &str,
+    max_lag_seconds: f64,
+    (interval, attempts): (u64, u64),
+    on_failure: &Step,
+) -> Step {
+    use wfc_activities::await_replica_in_sync::{AwaitReplicaInSync, AwaitReplicaInSyncInput};
+    let task = wf
+        .task::<AwaitReplicaInSync>(name)
+        .input(
+            &AwaitReplicaInSyncInput {
+                db_instance_id: db_instance_id.into(),
+                region: Some(region.into()),
+                max_lag_seconds,
+                lag_window_seconds: 300,
+            },
+            &[],
+        )
+        .result_path("$.sync")
+        .retry(
+            wfc_compiler::dsl::Retry::on(&["ReplicaNotInSync"])
+                .interval(interval)
+                .max_attempts(attempts)
+                .backoff(1.0),
+        );
+    guard(wf, task, on_failure).step_handle()
+}
+
+/// Makes a promoted RDS instance writable again: `read_only=0` in its parameter group, which may
+/// still hold the `read_only=1` of an earlier fence (a promoted replica keeps its group's value).
+pub(crate) fn allow_writes(
+    wf: &Workflow,
+    name: &str,
+    region: &str,
+    db_instance_id: &str,
+    parameter_group: Option<String>,
+    on_failure: &Step,
+) -> Step {
+    use wfc_activities::set_read_only::{SetReadOnly, SetReadOnlyInput};
+    guard(
+        wf,
+        wf.task::<SetReadOnly>(name).input(
+            &SetReadOnlyInput {
+                db_instance_id: db_instance_id.into(),
+                region: Some(region.into()),
+                read_only: false,
+                parameter_group,
+            },
+            &[],
+        ),
+        on_failure,
+    )
+    .result_path("$.writes")
+    .step_handle()
+}
