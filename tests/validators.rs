@@ -342,33 +342,35 @@ impl Drop for TempDir {
 
 #[test]
 fn emitted_definitions_pass_both_validators() {
-    let out = TempDir::new("compile");
-    let output = Command::new(env!("CARGO_BIN_EXE_wfc"))
-        .arg("compile")
-        .arg("--out")
-        .arg(&out.0)
-        .current_dir(repo_root())
-        .output()
-        .expect("cannot run the wfc binary");
-    assert!(
-        output.status.success(),
-        "`wfc compile --out {}` failed ({}):\n{}{}",
-        out.0.display(),
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let machines_dir = out.0.join("statemachines");
-    assert!(
-        machines_dir.is_dir(),
-        "`wfc compile --out {}` wrote no statemachines/ directory",
-        out.0.display()
-    );
-    let files = asl_files(&machines_dir);
-    assert!(
-        !files.is_empty(),
-        "`wfc compile` wrote no *.asl.json into {}",
-        machines_dir.display()
-    );
-    assert_no_rejections("emitted definitions", validate(&files, |_, _| false));
+    // Both example stacks: RDS instances, and an Aurora global database (other states).
+    for config in [
+        "examples/woocommerce/stack.toml",
+        "examples/woocommerce/stack-aurora.toml",
+    ] {
+        let out = TempDir::new("compile");
+        let output = Command::new(env!("CARGO_BIN_EXE_wfc"))
+            .args(["compile", "--config", config, "--out"])
+            .arg(&out.0)
+            .current_dir(repo_root())
+            .output()
+            .expect("cannot run the wfc binary");
+        assert!(
+            output.status.success(),
+            "`wfc compile --config {config} --out {}` failed ({}):\n{}{}",
+            out.0.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let files = asl_files(&out.0.join("statemachines"));
+        assert!(
+            files.len() >= 5,
+            "`wfc compile --config {config}` wrote {} definitions",
+            files.len()
+        );
+        assert_no_rejections(
+            &format!("definitions emitted for {config}"),
+            validate(&files, |_, _| false),
+        );
+    }
 }

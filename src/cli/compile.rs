@@ -39,13 +39,25 @@ pub fn run(args: Args) -> u8 {
         eprintln!("error: {failed} workflow(s) did not compile; nothing was written");
         return PROBLEMS;
     }
-    match write_all(&args.out, &compiled) {
+    let rules = wfc_workflows::woocommerce::rules::rules(&stack);
+    match write_all(&args.out, &compiled).and_then(|()| write_rules(&args.out, &rules)) {
         Ok(()) => OK,
         Err(e) => {
             eprintln!("error: writing to {}: {e}", args.out.display());
             UNUSABLE
         }
     }
+}
+
+/// `<out>/events/rules.json`: every rule as `{Region, Rule (PutRule), Targets (PutTargets)}`.
+fn write_rules(out: &Path, rules: &[serde_json::Value]) -> std::io::Result<()> {
+    fs::create_dir_all(out.join("events"))?;
+    let path = out.join("events").join("rules.json");
+    let mut text = serde_json::to_string_pretty(rules).expect("rules serialise");
+    text.push('\n');
+    fs::write(&path, text)?;
+    println!("wrote {}", path.display());
+    Ok(())
 }
 
 fn write_all(out: &Path, compiled: &[wfc_compiler::dsl::Compiled]) -> std::io::Result<()> {

@@ -1,11 +1,16 @@
 //! The command line. Each subcommand is a module; this one parses arguments and maps outcomes
 //! to exit codes (0 success, 1 the input has problems, 2 the input is unusable).
 
+mod approve;
 mod check;
 mod compile;
+mod events;
+mod failback;
 mod graph;
 mod run;
+mod sfn;
 mod stack;
+mod status;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -31,6 +36,17 @@ enum Command {
     Graph(graph::Args),
     /// Run a workflow or any ASL definition in-process, on virtual time.
     Run(run::Args),
+    /// Test EventBridge patterns and the stack's rules against events.
+    #[command(subcommand)]
+    Events(events::Command),
+    /// Start a failback on Step Functions (`wfc failback start --config … --input …`).
+    Failback(failback::Args),
+    /// Where an execution is: steps done, running now, waiting approvals, errors.
+    Status(status::Args),
+    /// Approve the failover an execution is waiting on (SendTaskSuccess).
+    Approve(approve::ApproveArgs),
+    /// Reject the failover an execution is waiting on (SendTaskFailure FailoverRejected).
+    Reject(approve::RejectArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -40,6 +56,11 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Run(args) => run::run(args),
+        Command::Events(command) => events::run(command),
+        Command::Failback(args) => failback::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Approve(args) => approve::approve(args),
+        Command::Reject(args) => approve::reject(args),
     };
     ExitCode::from(code)
 }
