@@ -184,7 +184,9 @@ fn graph_draws_workflows_and_files() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["compile", "check", "graph"] {
+    for sub in [
+        "compile", "check", "graph", "run", "events", "status", "approve", "reject",
+    ] {
         let out = wfc(&[sub, "--help"]);
         assert!(out.status.success(), "wfc {sub} --help");
         assert!(

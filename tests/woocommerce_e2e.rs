@@ -1,9 +1,13 @@
-//! The failover workflow end to end: a real-shaped CloudWatch alarm event goes through the
-//! compiled EventBridge rules and the pattern matcher, its input transformer builds the
-//! execution input, and the compiled failover runs in the local engine with the real activities,
-//! in process, against moto (RDS, Route 53, SSM, SNS, CloudWatch, Auto Scaling on loopback).
-//! Then moto's state is checked: the replica promoted, the app repointed, the records switched,
-//! DR compute scaled, the old primary fenced, the DR state recorded.
+//! The WooCommerce workflows end to end, each compiled for the example shop and run in the local
+//! engine with the real activities, in process, against moto (RDS, Route 53, SSM, SNS,
+//! CloudWatch, Auto Scaling on loopback); then moto's state is checked.
+//! - failover: a real-shaped CloudWatch alarm event goes through the compiled EventBridge rules
+//!   and the pattern matcher, and its input transformer builds the execution input; the replica is
+//!   promoted, the app repointed, the records switched, DR compute scaled, the old primary fenced,
+//!   the DR state recorded; a second alarm is refused by the anti-flap guard.
+//! - failback, after that failover: a replica re-created in the old region, promoted, traffic
+//!   back, DR scaled down, the DR replica re-created.
+//! - switchover: planned, with the primary read-only until the replica has caught up.
 //!
 //! Where moto cannot play a part, the test says so and stands in for it:
 //! - moto's GetHealthCheckStatus reports every checker healthy, so `assess_outage` answers
@@ -40,7 +44,7 @@ fn config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
 
 /// The example shop, created in moto; the stack description is the example's with moto's
 /// generated ids (hosted zone, health checks) put in.
-fn world() -> World {
+fn world(replica_lag: f64) -> World {
     let moto = MotoServer::start();
     let endpoint = moto.endpoint();
     let rt = Arc::new(
@@ -50,7 +54,7 @@ fn world() -> World {
             .build()
             .unwrap(),
     );
-    let ids = rt.block_on(create_shop(&endpoint));
+    let ids = rt.block_on(create_shop(&endpoint, replica_lag));
     let text = wfc_workflows::EXAMPLE_STACK
         .replace("Z0123456789ABCDEFGHIJ", &ids.zone)
         .replace("0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", &ids.primary_check)
@@ -70,7 +74,7 @@ struct Ids {
     dr_check: String,
 }
 
-async fn create_shop(endpoint: &str) -> Ids {
+async fn create_shop(endpoint: &str, replica_lag: f64) -> Ids {
     let rds = |r| aws_sdk_rds::Client::new(&config(endpoint, r));
     let ssm = |r| aws_sdk_ssm::Client::new(&config(endpoint, r));
     for region in [PRIMARY, DR] {
@@ -107,28 +111,9 @@ async fn create_shop(endpoint: &str) -> Ids {
         .await
         .unwrap();
 
-    // Replication lag of the DR replica: 4 s, now.
-    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StateValue};
+    use aws_sdk_cloudwatch::types::StateValue;
     let cw = |r| aws_sdk_cloudwatch::Client::new(&config(endpoint, r));
-    cw(DR)
-        .put_metric_data()
-        .namespace("AWS/RDS")
-        .metric_data(
-            MetricDatum::builder()
-                .metric_name("ReplicaLag")
-                .dimensions(
-                    Dimension::builder()
-                        .name("DBInstanceIdentifier")
-                        .value("woo-db-usw2")
-                        .build(),
-                )
-                .value(4.0)
-                .timestamp(std::time::SystemTime::now().into())
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    replica_lag_now(endpoint, DR, "woo-db-usw2", replica_lag).await;
     cw(PRIMARY)
         .put_metric_alarm()
         .alarm_name("woo-use1-db-down")
@@ -205,25 +190,36 @@ async fn create_shop(endpoint: &str) -> Ids {
         .await
         .unwrap();
 
-    // DR compute: a pilot-light Auto Scaling group of one.
-    let asg = aws_sdk_autoscaling::Client::new(&config(endpoint, DR));
-    asg.create_launch_configuration()
-        .launch_configuration_name("woo-web")
-        .image_id("ami-12c6146b")
-        .instance_type("t3.small")
+    ssm(PRIMARY)
+        .put_parameter()
+        .name("/woo/prod/db_host")
+        .value("woo-db-use1.abc.us-east-1.rds.amazonaws.com")
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
         .send()
         .await
         .unwrap();
-    asg.create_auto_scaling_group()
-        .auto_scaling_group_name("woo-web-usw2")
-        .launch_configuration_name("woo-web")
-        .min_size(0)
-        .max_size(10)
-        .desired_capacity(1)
-        .availability_zones("us-west-2a")
-        .send()
-        .await
-        .unwrap();
+
+    // Compute: four web servers in the primary, a pilot light of one in DR.
+    for (region, name, desired) in [(PRIMARY, "woo-web-use1", 4), (DR, "woo-web-usw2", 1)] {
+        let asg = aws_sdk_autoscaling::Client::new(&config(endpoint, region));
+        asg.create_launch_configuration()
+            .launch_configuration_name("woo-web")
+            .image_id("ami-12c6146b")
+            .instance_type("t3.small")
+            .send()
+            .await
+            .unwrap();
+        asg.create_auto_scaling_group()
+            .auto_scaling_group_name(name)
+            .launch_configuration_name("woo-web")
+            .min_size(0)
+            .max_size(10)
+            .desired_capacity(desired)
+            .availability_zones(format!("{region}a"))
+            .send()
+            .await
+            .unwrap();
+    }
 
     aws_sdk_sns::Client::new(&config(endpoint, DR))
         .create_topic()
@@ -236,6 +232,30 @@ async fn create_shop(endpoint: &str) -> Ids {
         primary_check: checks[0].clone(),
         dr_check: checks[1].clone(),
     }
+}
+
+/// One `ReplicaLag` datapoint for `id`, now.
+async fn replica_lag_now(endpoint: &str, region: &str, id: &str, seconds: f64) {
+    use aws_sdk_cloudwatch::types::{Dimension, MetricDatum};
+    aws_sdk_cloudwatch::Client::new(&config(endpoint, region))
+        .put_metric_data()
+        .namespace("AWS/RDS")
+        .metric_data(
+            MetricDatum::builder()
+                .metric_name("ReplicaLag")
+                .dimensions(
+                    Dimension::builder()
+                        .name("DBInstanceIdentifier")
+                        .value(id)
+                        .build(),
+                )
+                .value(seconds)
+                .timestamp(std::time::SystemTime::now().into())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
 }
 
 /// The failover's execution input, as EventBridge would build it from the alarm event: through
@@ -353,7 +373,18 @@ fn run_failover(
     outage_down: bool,
     seen: Arc<Seen>,
 ) -> (Outcome, Vec<String>) {
-    let compiled = wfc_workflows::build("failover", &world.stack)
+    run_workflow(world, "failover", input, outage_down, seen)
+}
+
+/// Runs `workflow` to its end, approving every approval request; the states entered, in order.
+fn run_workflow(
+    world: &World,
+    workflow: &str,
+    input: Value,
+    outage_down: bool,
+    seen: Arc<Seen>,
+) -> (Outcome, Vec<String>) {
+    let compiled = wfc_workflows::build(workflow, &world.stack)
         .unwrap()
         .unwrap();
     let engine = Engine::new(compiled.machine)
@@ -361,7 +392,7 @@ fn run_failover(
         .with_options(Options {
             start_time: now_millis(),
             history: true,
-            execution_name: Some("alarm-woo-use1-db-down".into()),
+            execution_name: Some(format!("{workflow}-e2e")),
             ..Options::default()
         });
     let mut execution = engine.start(input);
@@ -388,9 +419,101 @@ fn run_failover(
     (execution.outcome().clone(), states)
 }
 
+fn parameter(world: &World, region: &'static str, name: &str) -> String {
+    let client = aws_sdk_ssm::Client::new(&config(&world.endpoint, region));
+    world.rt.block_on(async {
+        client
+            .get_parameter()
+            .name(name)
+            .send()
+            .await
+            .unwrap()
+            .parameter()
+            .unwrap()
+            .value()
+            .unwrap()
+            .to_string()
+    })
+}
+
+/// Where each of the shop's records points (its alias target).
+fn records(world: &World) -> Vec<(String, String)> {
+    let client = aws_sdk_route53::Client::new(&config(&world.endpoint, DR));
+    let out = world.rt.block_on(
+        client
+            .list_resource_record_sets()
+            .hosted_zone_id(&world.stack.dns.hosted_zone_id)
+            .send(),
+    );
+    out.unwrap()
+        .resource_record_sets()
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r.name().to_string(),
+                r.alias_target()?.dns_name().to_string(),
+            ))
+        })
+        .collect()
+}
+
+fn desired_capacity(world: &World, region: &'static str, group: &str) -> Option<i32> {
+    let client = aws_sdk_autoscaling::Client::new(&config(&world.endpoint, region));
+    let out = world.rt.block_on(
+        client
+            .describe_auto_scaling_groups()
+            .auto_scaling_group_names(group)
+            .send(),
+    );
+    out.unwrap().auto_scaling_groups()[0].desired_capacity()
+}
+
+fn db_instance(world: &World, region: &'static str, id: &str) -> aws_sdk_rds::types::DbInstance {
+    let client = aws_sdk_rds::Client::new(&config(&world.endpoint, region));
+    let out = world.rt.block_on(
+        client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send(),
+    );
+    out.unwrap().db_instances()[0].clone()
+}
+
+fn read_only(world: &World, region: &'static str) -> Option<String> {
+    let client = aws_sdk_rds::Client::new(&config(&world.endpoint, region));
+    let out = world.rt.block_on(
+        client
+            .describe_db_parameters()
+            .db_parameter_group_name("woo-mysql80")
+            .send(),
+    );
+    out.unwrap()
+        .parameters()
+        .iter()
+        .find(|p| p.parameter_name() == Some("read_only"))
+        .and_then(|p| p.parameter_value().map(str::to_string))
+}
+
+fn assert_order(states: &[String], names: &[&str]) {
+    let at = |name: &str| {
+        states
+            .iter()
+            .position(|s| s == name)
+            .unwrap_or_else(|| panic!("{name} not run: {states:?}"))
+    };
+    for pair in names.windows(2) {
+        assert!(
+            at(pair[0]) < at(pair[1]),
+            "{} before {}: {states:?}",
+            pair[0],
+            pair[1]
+        );
+    }
+}
+
 #[test]
 fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto() {
-    let world = world();
+    let world = world(4.0);
     let input = input_from_alarm(&world.stack);
     assert_eq!(input["trigger"]["name"], "woo-use1-db-down");
     assert!(input["incident_id"]
@@ -516,4 +639,112 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
         "{states:?}"
     );
     assert!(!states.contains(&"Fence old primary".to_string()));
+}
+
+#[test]
+fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
+    let world = world(4.0);
+    let input = input_from_alarm(&world.stack);
+    let (outcome, _) = run_failover(&world, input, true, Arc::default());
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+
+    // The old region is healthy again (its alarm OK), and the new replica there will be in sync.
+    world.rt.block_on(async {
+        aws_sdk_cloudwatch::Client::new(&config(&world.endpoint, PRIMARY))
+            .set_alarm_state()
+            .alarm_name("woo-use1-db-down")
+            .state_value(aws_sdk_cloudwatch::types::StateValue::Ok)
+            .state_reason("recovered")
+            .send()
+            .await
+            .unwrap();
+        replica_lag_now(&world.endpoint, PRIMARY, "woo-db-use1-fb", 0.0).await;
+    });
+    let request: Value =
+        serde_json::from_str(include_str!("../examples/woocommerce/failback-input.json")).unwrap();
+    let (outcome, states) = run_workflow(&world, "failback", request, true, Arc::default());
+    assert!(
+        matches!(outcome, Outcome::Succeeded { .. }),
+        "{outcome:?}\nstates: {states:?}"
+    );
+    assert_order(
+        &states,
+        &[
+            "Validate request",
+            "Create replica in primary region",
+            "Wait for new replica",
+            "Ask for approval",
+            "Promote replica",
+            "Allow writes",
+            "Scale primary compute up",
+            "Switch DNS",
+            "Scale secondary compute down",
+            "Create DR replica",
+            "Record failed back",
+            "Failed back",
+        ],
+    );
+
+    // What moto holds now: the shop served from us-east-1 by the new primary, DR protected again.
+    let host = parameter(&world, PRIMARY, "/woo/prod/db_host");
+    assert!(host.contains("woo-db-use1-fb"), "app repointed: {host}");
+    for (name, target) in records(&world) {
+        assert!(target.starts_with("woo-use1-"), "{name} → {target}");
+    }
+    assert_eq!(desired_capacity(&world, PRIMARY, "woo-web-use1"), Some(4));
+    assert_eq!(desired_capacity(&world, DR, "woo-web-usw2"), Some(1));
+    let dr = db_instance(&world, DR, "woo-db-usw2-dr");
+    assert_eq!(
+        dr.read_replica_source_db_instance_identifier(),
+        Some("arn:aws:rds:us-east-1:123456789012:db:woo-db-use1-fb")
+    );
+    assert_eq!(
+        read_only(&world, PRIMARY).as_deref(),
+        Some("0"),
+        "the new primary takes writes"
+    );
+    assert_eq!(parameter(&world, PRIMARY, "/woo/prod/maintenance"), "off");
+    let state: Value = serde_json::from_str(&parameter(&world, DR, "/wfc/woo/state")).unwrap();
+    assert_eq!(state["active_region"], PRIMARY);
+    assert_eq!(state["status"], "idle");
+}
+
+#[test]
+fn switchover_moves_the_shop_with_the_primary_read_only_until_the_replica_caught_up() {
+    let world = world(0.0);
+    let input = json!({"change_id": "CHG-1234", "requested_by": "sre@example.com", "reason": null});
+    let (outcome, states) = run_workflow(&world, "switchover", input, true, Arc::default());
+    assert!(
+        matches!(outcome, Outcome::Succeeded { .. }),
+        "{outcome:?}\nstates: {states:?}"
+    );
+    assert_order(
+        &states,
+        &[
+            "Record switching over",
+            "Stop writes",
+            "Wait for lag 0",
+            "Promote replica",
+            "Allow writes",
+            "Switch DNS",
+            "Smoke test",
+            "Record switched over",
+            "Switched over",
+        ],
+    );
+    assert_eq!(
+        read_only(&world, PRIMARY).as_deref(),
+        Some("1"),
+        "the old primary is read-only"
+    );
+    assert_eq!(parameter(&world, PRIMARY, "/woo/prod/maintenance"), "on");
+    assert_eq!(parameter(&world, DR, "/woo/prod/maintenance"), "off");
+    assert!(parameter(&world, DR, "/woo/prod/db_host").contains("woo-db-usw2"));
+    for (name, target) in records(&world) {
+        assert!(target.starts_with("woo-usw2-"), "{name} → {target}");
+    }
+    assert_eq!(desired_capacity(&world, DR, "woo-web-usw2"), Some(4));
+    let state: Value = serde_json::from_str(&parameter(&world, DR, "/wfc/woo/state")).unwrap();
+    assert_eq!(state["active_region"], DR);
+    assert_eq!(state["incident_id"], "CHG-1234");
 }
