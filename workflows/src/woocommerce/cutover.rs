@@ -420,18 +420,22 @@ fn app_store(store: Store) -> AppStore {
 
 /// A manual approval: an SNS message that says how to answer, with the task token in a message
 /// attribute (where `wfc approve` finds it in the execution history). `what` names the operation
-/// ("failback of woo from us-west-2 to us-east-1"), `incident` is the path of the incident id,
-/// `on_timeout` says what happens without an answer ("aborted"). `wfc reject` fails the task with
-/// `FailoverRejected`; no answer in time fails it with `States.Timeout`: the caller catches both.
+/// ("failback of woo from us-west-2 to us-east-1"), `incident` is the path of the incident id.
+/// `wfc reject` fails the task with `FailoverRejected` (→ `rejected`); no answer in time fails it
+/// with `States.Timeout` (→ `timed_out`, whose effect `on_timeout` tells the person: "aborted");
+/// any other failure goes to the failure chain.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn approval(
     wf: &Workflow,
     stack: &Stack,
-    name: &str,
     what: &str,
     incident: &str,
     timeout_minutes: u32,
-    on_timeout: &str,
+    (timed_out, on_timeout): (&Step, &str),
+    rejected: &Step,
+    on_failure: &Step,
 ) -> Step {
+    let name = "Ask for approval";
     let mut chars = what.chars();
     let what_capitalised = chars
         .next()
@@ -440,21 +444,31 @@ pub(crate) fn approval(
     let message = format!(
         "States.Format('{what_capitalised} is waiting for your approval (incident {{}}). Approve: wfc approve {{}}  Reject: wfc reject {{}} --reason <why>. Without an answer in {timeout_minutes} min it is {on_timeout}.', {incident}, $$.Execution.Id, $$.Execution.Id)",
     );
-    wf.service_task(
-        name,
-        "arn:aws:states:::sns:publish.waitForTaskToken",
-        json!({
-            "TopicArn": stack.notifications.sns_topic_arn,
-            "Subject": format!("wfc: approve {what}?"),
-            "Message.$": message,
-            "MessageAttributes": {
-                "task_token": { "DataType": "String", "StringValue.$": "$$.Task.Token" },
-                "execution_arn": { "DataType": "String", "StringValue.$": "$$.Execution.Id" },
-            },
-        }),
-    )
-    .timeout_seconds(u64::from(timeout_minutes) * 60)
-    .result_path("$.approval")
+    let ask = wf
+        .service_task(
+            name,
+            "arn:aws:states:::sns:publish.waitForTaskToken",
+            json!({
+                "TopicArn": stack.notifications.sns_topic_arn,
+                "Subject": format!("wfc: approve {what}?"),
+                "Message.$": message,
+                "MessageAttributes": {
+                    "task_token": { "DataType": "String", "StringValue.$": "$$.Task.Token" },
+                    "execution_arn": { "DataType": "String", "StringValue.$": "$$.Execution.Id" },
+                },
+            }),
+        )
+        .timeout_seconds(u64::from(timeout_minutes) * 60)
+        .result_path("$.approval")
+        .catch(
+            Catch::on(&["States.Timeout"]).result_path("$.error"),
+            timed_out,
+        )
+        .catch(
+            Catch::on(&["FailoverRejected"]).result_path("$.rejection"),
+            rejected,
+        );
+    super::guard_step(wf, ask, on_failure)
 }
 
 /// Stops writes on the database that serves now (`site`, in `region`) and puts that region's app

@@ -7,9 +7,7 @@
 //! stacks skip the replica steps: the global cluster keeps its members and switches over.
 
 use super::cutover::{self, Promotion};
-use super::{
-    failure_chain, guard, guard_step, notify_payload, notify_task, phase, stop_with, Sites,
-};
+use super::{failure_chain, guard, notify_payload, notify_task, phase, stop_with, Sites};
 use serde_json::json;
 use wfc_activities::create_replica::{CreateReplica, CreateReplicaInput};
 use wfc_activities::failover_global_cluster::GlobalMode;
@@ -18,7 +16,7 @@ use wfc_activities::record_state::DrStatus;
 use wfc_activities::validate_request::{
     FailbackRequest, ValidateRequest, ValidateRequestInput, ValidateRequestOutput,
 };
-use wfc_compiler::dsl::{Catch, CompileError, Compiled, Condition, Path, StateBuilder, Workflow};
+use wfc_compiler::dsl::{CompileError, Compiled, Condition, Path, StateBuilder, Workflow};
 use wfc_compiler::field;
 use wfc_stack::{Database, Stack};
 
@@ -158,18 +156,6 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
 
     // Approval: always a person for a failback (it pauses writes: a maintenance window).
     let approval_phase = phase(&wf, "approval", "approval");
-    let approval = cutover::approval(
-        &wf,
-        stack,
-        "Ask for approval",
-        &format!(
-            "failback of {} from {} to {}",
-            stack.shop.name, sites.secondary, sites.primary
-        ),
-        INCIDENT,
-        policy.approval_timeout_minutes,
-        "aborted",
-    );
     let timed_out = stop_with(
         &wf,
         "Approval timed out",
@@ -177,17 +163,19 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         "nobody approved the failback in time",
         &on_failure,
     );
-    let rejected = wf.succeed("Failback rejected");
-    let approval = approval
-        .catch(
-            Catch::on(&["States.Timeout"]).result_path("$.error"),
-            &timed_out,
-        )
-        .catch(
-            Catch::on(&["FailoverRejected"]).result_path("$.rejection"),
-            &rejected,
-        );
-    let approval = guard_step(&wf, approval, &on_failure);
+    let approval = cutover::approval(
+        &wf,
+        stack,
+        &format!(
+            "failback of {} from {} to {}",
+            stack.shop.name, sites.secondary, sites.primary
+        ),
+        INCIDENT,
+        policy.approval_timeout_minutes,
+        (&timed_out, "aborted"),
+        &wf.succeed("Failback rejected"),
+        &on_failure,
+    );
 
     let after_valid = match &rds {
         Some((new_primary, create, _)) => {

@@ -23,7 +23,7 @@ use wfc_activities::fence_primary::{
 use wfc_activities::notify::Severity;
 use wfc_activities::prepare_cache::{PrepareCache, PrepareCacheInput};
 use wfc_activities::record_state::DrStatus;
-use wfc_compiler::dsl::{Catch, CompileError, Compiled, Path, StateBuilder, Step, Workflow};
+use wfc_compiler::dsl::{CompileError, Compiled, Path, StateBuilder, Step, Workflow};
 use wfc_compiler::field;
 use wfc_stack::{Approval, Database, Fence, OnApprovalTimeout, Stack};
 
@@ -339,18 +339,6 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 OnApprovalTimeout::Abort => "aborted",
                 OnApprovalTimeout::Proceed => "carried out without approval",
             };
-            let approval = cutover::approval(
-                &wf,
-                stack,
-                "Ask for approval",
-                &format!(
-                    "failover of {} from {} to {}",
-                    stack.shop.name, sites.primary, sites.secondary
-                ),
-                INCIDENT,
-                policy.approval_timeout_minutes,
-                on_timeout,
-            );
             let timed_out: Step = match policy.on_approval_timeout {
                 OnApprovalTimeout::Proceed => {
                     let go_on = wf
@@ -368,17 +356,19 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                     &on_failure,
                 ),
             };
-            let rejected = wf.succeed("Rejected by a person");
-            let approval = approval
-                .catch(
-                    Catch::on(&["States.Timeout"]).result_path("$.error"),
-                    &timed_out,
-                )
-                .catch(
-                    Catch::on(&["FailoverRejected"]).result_path("$.rejection"),
-                    &rejected,
-                );
-            let approval = guard_step(&wf, approval, &on_failure);
+            let approval = cutover::approval(
+                &wf,
+                stack,
+                &format!(
+                    "failover of {} from {} to {}",
+                    stack.shop.name, sites.primary, sites.secondary
+                ),
+                INCIDENT,
+                policy.approval_timeout_minutes,
+                (&timed_out, on_timeout),
+                &wf.succeed("Rejected by a person"),
+                &on_failure,
+            );
             let approval_phase = phase(&wf, "approval", "approval");
             approval_phase.next(&approval).next(&gate_start);
             approval_phase
