@@ -172,32 +172,29 @@ async fn create_shop(endpoint: &str, replica_lag: f64) -> Ids {
         checks.push(out.health_check().unwrap().id().to_string());
     }
 
-    // The app's configuration: database host in the DR region, maintenance flag in the primary.
-    ssm(DR)
-        .put_parameter()
-        .name("/woo/prod/db_host")
-        .value("woo-db-use1.abc.us-east-1.rds.amazonaws.com")
-        .r#type(aws_sdk_ssm::types::ParameterType::String)
-        .send()
-        .await
-        .unwrap();
-    ssm(PRIMARY)
-        .put_parameter()
-        .name("/woo/prod/maintenance")
-        .value("off")
-        .r#type(aws_sdk_ssm::types::ParameterType::String)
-        .send()
-        .await
-        .unwrap();
-
-    ssm(PRIMARY)
-        .put_parameter()
-        .name("/woo/prod/db_host")
-        .value("woo-db-use1.abc.us-east-1.rds.amazonaws.com")
-        .r#type(aws_sdk_ssm::types::ParameterType::String)
-        .send()
-        .await
-        .unwrap();
+    // The app's configuration in each region: database host and maintenance flag.
+    for (region, name, value) in [
+        (
+            DR,
+            "/woo/prod/db_host",
+            "woo-db-use1.abc.us-east-1.rds.amazonaws.com",
+        ),
+        (
+            PRIMARY,
+            "/woo/prod/db_host",
+            "woo-db-use1.abc.us-east-1.rds.amazonaws.com",
+        ),
+        (PRIMARY, "/woo/prod/maintenance", "off"),
+    ] {
+        ssm(region)
+            .put_parameter()
+            .name(name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+            .await
+            .unwrap();
+    }
 
     // Compute: four web servers in the primary, a pilot light of one in DR.
     for (region, name, desired) in [(PRIMARY, "woo-web-use1", 4), (DR, "woo-web-usw2", 1)] {

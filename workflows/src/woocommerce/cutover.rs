@@ -16,7 +16,7 @@ use wfc_activities::repoint_app::{RepointApp, RepointAppInput};
 use wfc_activities::scale_compute::{ScaleCompute, ScaleComputeInput};
 use wfc_activities::smoke_test::{HttpCheck, SmokeTest, SmokeTestInput};
 use wfc_activities::switch_dns::{DnsRecord, DnsTarget, RecordType, SwitchDns, SwitchDnsInput};
-use wfc_compiler::dsl::{Catch, Chain, Condition, StateBuilder, Step, Workflow};
+use wfc_compiler::dsl::{Catch, Chain, Condition, StateBuilder, Step, TaskStep, Workflow};
 use wfc_compiler::field;
 use wfc_stack::{Compute, Database, Region, Stack, Store};
 
@@ -485,35 +485,24 @@ pub(crate) fn stop_writes(
     then: &Step,
     on_failure: &Step,
 ) -> Step {
-    use wfc_activities::fence_primary::{
-        FenceMethod, FencePrimary, FencePrimaryInput, FencePrimaryOutput, MaintenanceFlag,
-    };
+    use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
     match &site.database {
         Database::RdsInstance {
             instance_id,
             parameter_group,
             ..
         } => {
-            let fence = guard(
+            let fence = fence_task(
                 wf,
-                wf.task::<FencePrimary>("Stop writes").input(
-                    &FencePrimaryInput {
-                        primary_region: region.into(),
-                        db_instance_id: instance_id.clone(),
-                        method: FenceMethod::ReadOnly {
-                            parameter_group: parameter_group.clone(),
-                        },
-                        maintenance: Some(MaintenanceFlag {
-                            parameter_name: stack.app.maintenance_parameter.clone(),
-                            value: "on".into(),
-                        }),
-                        timeout_seconds: 60,
-                    },
-                    &[],
-                ),
+                stack,
+                "Stop writes",
+                region,
+                instance_id,
+                FenceMethod::ReadOnly {
+                    parameter_group: parameter_group.clone(),
+                },
                 on_failure,
-            )
-            .result_path("$.fence");
+            );
             let refused = stop_with(
                 wf,
                 "Writes not stopped",
@@ -543,6 +532,39 @@ pub(crate) fn stop_writes(
             on
         }
     }
+}
+
+/// Fences the database `instance_id` in `region` by `method`, with the app's maintenance flag on
+/// there; the outcome (`fenced`, `unreachable`, `failed`) is at `$.fence` for the caller to judge.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn fence_task(
+    wf: &Workflow,
+    stack: &Stack,
+    name: &str,
+    region: &str,
+    instance_id: &str,
+    method: wfc_activities::fence_primary::FenceMethod,
+    on_failure: &Step,
+) -> TaskStep<wfc_activities::fence_primary::FencePrimary> {
+    use wfc_activities::fence_primary::{FencePrimary, FencePrimaryInput, MaintenanceFlag};
+    guard(
+        wf,
+        wf.task::<FencePrimary>(name).input(
+            &FencePrimaryInput {
+                primary_region: region.into(),
+                db_instance_id: instance_id.into(),
+                method,
+                maintenance: Some(MaintenanceFlag {
+                    parameter_name: stack.app.maintenance_parameter.clone(),
+                    value: "on".into(),
+                }),
+                timeout_seconds: 60,
+            },
+            &[],
+        ),
+        on_failure,
+    )
+    .result_path("$.fence")
 }
 
 /// Sets the maintenance flag the app in `region` reads (`on` or `off`).

@@ -7,7 +7,7 @@
 //! stacks skip the replica steps: the global cluster keeps its members and switches over.
 
 use super::cutover::{self, Promotion};
-use super::{failure_chain, guard, notify_payload, notify_task, phase, stop_with, Sites};
+use super::{failure_chain, guard, notify, phase, stop_with, Sites};
 use serde_json::json;
 use wfc_activities::create_replica::{CreateReplica, CreateReplicaInput};
 use wfc_activities::failover_global_cluster::GlobalMode;
@@ -72,10 +72,10 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &on_failure,
     )
     .result_path("$.validation");
-    let invalid = guard(
-        &wf,
-        notify_task(&wf, stack, "Notify request invalid").payload_template(notify_payload(
-            stack,
+    let invalid = notify(
+&wf,
+stack,
+"Notify request invalid",
             INCIDENT,
             "failback.invalid",
             Severity::Warning,
@@ -87,10 +87,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 "request.$": "$.request",
                 "checks.$": "$.validation.Payload.checks",
             }),
-        )),
-        &on_failure,
-    )
-    .discard_result();
+&on_failure,
+);
     invalid.next(wf.fail(
         "Request invalid",
         "FailbackRequestInvalid",
@@ -326,19 +324,17 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
             }),
         ),
     };
-    let summary = guard(
+    let summary = notify(
         &wf,
-        notify_task(&wf, stack, "Notify summary").payload_template(notify_payload(
-            stack,
-            INCIDENT,
-            "failback.completed",
-            Severity::Info,
-            json!(summary_text),
-            details,
-        )),
+        stack,
+        "Notify summary",
+        INCIDENT,
+        "failback.completed",
+        Severity::Info,
+        json!(summary_text),
+        details,
         &on_failure,
-    )
-    .discard_result();
+    );
     let done = wf.succeed("Failed back");
 
     // RDS: the promoted replica may keep the `read_only=1` the failover's fence set in the

@@ -5,7 +5,7 @@
 //! record the state; notify with a summary.
 
 use super::cutover::{self, Promotion};
-use super::{failure_chain, guard, guard_step, notify_payload, notify_task, phase, Sites};
+use super::{failure_chain, guard, guard_step, notify, phase, Sites};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -17,9 +17,7 @@ use wfc_activities::check_replica::{
     CheckReplica, CheckReplicaInput, CheckReplicaOutput, RpoOverride,
 };
 use wfc_activities::failover_global_cluster::GlobalMode;
-use wfc_activities::fence_primary::{
-    FenceMethod, FencePrimary, FencePrimaryInput, FencePrimaryOutput, MaintenanceFlag,
-};
+use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
 use wfc_activities::notify::Severity;
 use wfc_activities::prepare_cache::{PrepareCache, PrepareCacheInput};
 use wfc_activities::record_state::DrStatus;
@@ -92,20 +90,20 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &on_failure,
     )
     .result_path("$.outage");
-    let not_down = notify_task(&wf, stack, "Notify not confirmed")
-        .payload_template(notify_payload(
-            stack,
-            INCIDENT,
-            "failover.not_confirmed",
-            Severity::Warning,
-            json!(format!(
-                "States.Format('No failover of {}: the outage of {} is not confirmed ({{}})', $.outage.Payload.reason)",
-                stack.shop.name, sites.primary
-            )),
-            json!({ "outage.$": "$.outage.Payload" }),
-        ))
-        .discard_result();
-    let not_down = guard(&wf, not_down, &on_failure);
+    let not_down = notify(
+        &wf,
+        stack,
+        "Notify not confirmed",
+        INCIDENT,
+        "failover.not_confirmed",
+        Severity::Warning,
+        json!(format!(
+            "States.Format('No failover of {}: the outage of {} is not confirmed ({{}})', $.outage.Payload.reason)",
+            stack.shop.name, sites.primary
+        )),
+        json!({ "outage.$": "$.outage.Payload" }),
+        &on_failure,
+    );
     let false_alarm = wf.succeed("Not confirmed no failover");
     not_down.next(&false_alarm);
     let confirmed_phase = phase(&wf, "confirmed", "confirmed");
@@ -137,19 +135,17 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &on_failure,
     )
     .result_path("$.guard");
-    let refused = guard(
+    let refused = notify(
         &wf,
-        notify_task(&wf, stack, "Notify refused").payload_template(notify_payload(
-            stack,
-            INCIDENT,
-            "failover.refused",
-            Severity::Warning,
-            json!("States.Format('No failover: {}', $.guard.Payload.reason)"),
-            json!({ "guard.$": "$.guard.Payload" }),
-        )),
+        stack,
+        "Notify refused",
+        INCIDENT,
+        "failover.refused",
+        Severity::Warning,
+        json!("States.Format('No failover: {}', $.guard.Payload.reason)"),
+        json!({ "guard.$": "$.guard.Payload" }),
         &on_failure,
-    )
-    .discard_result();
+    );
     refused.next(wf.succeed("Refused by the anti-flap guard"));
     let guard_choice = wf.choice("Failover allowed").otherwise(&refused);
 
@@ -184,10 +180,10 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &on_failure,
     )
     .result_path("$.replica");
-    let gate_closed = guard(
-        &wf,
-        notify_task(&wf, stack, "Notify RPO gate closed").payload_template(notify_payload(
-            stack,
+    let gate_closed = notify(
+&wf,
+stack,
+"Notify RPO gate closed",
             INCIDENT,
             "failover.rpo_gate_closed",
             Severity::Critical,
@@ -196,10 +192,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 stack.shop.name
             )),
             json!({ "replica.$": "$.replica.Payload" }),
-        )),
-        &on_failure,
-    )
-    .discard_result();
+&on_failure,
+);
     gate_closed.next(wf.fail(
         "Stopped by the RPO gate",
         "RpoGateClosed",
@@ -307,10 +301,10 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         INCIDENT,
         &on_failure,
     );
-    let summary = guard(
-        &wf,
-        notify_task(&wf, stack, "Notify summary").payload_template(notify_payload(
-            stack,
+    let summary = notify(
+&wf,
+stack,
+"Notify summary",
             INCIDENT,
             "failover.completed",
             Severity::Info,
@@ -325,10 +319,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 "dns.$": "$.dns.Payload",
                 "smoke.$": "$.smoke.Payload",
             }),
-        )),
-        &on_failure,
-    )
-    .discard_result();
+&on_failure,
+);
     let done = wf.succeed("Failed over");
 
     // Approval, when the policy asks for a person.
@@ -407,33 +399,25 @@ fn fence_rds(
     then: &Step,
     on_failure: &Step,
 ) -> Step {
-    let sites = Sites::of(stack);
-    let fence = guard(
+    let method = match &stack.policy.fence {
+        Fence::ReadOnly => FenceMethod::ReadOnly {
+            parameter_group: parameter_group.clone(),
+        },
+        Fence::Stop => FenceMethod::Stop,
+        Fence::Isolate { security_group_ids } => FenceMethod::Isolate {
+            security_group_ids: security_group_ids.clone(),
+        },
+    };
+    let primary = Sites::of(stack).primary;
+    let fence = cutover::fence_task(
         wf,
-        wf.task::<FencePrimary>("Fence old primary").input(
-            &FencePrimaryInput {
-                primary_region: sites.primary.into(),
-                db_instance_id: instance_id.into(),
-                method: match &stack.policy.fence {
-                    Fence::ReadOnly => FenceMethod::ReadOnly {
-                        parameter_group: parameter_group.clone(),
-                    },
-                    Fence::Stop => FenceMethod::Stop,
-                    Fence::Isolate { security_group_ids } => FenceMethod::Isolate {
-                        security_group_ids: security_group_ids.clone(),
-                    },
-                },
-                maintenance: Some(MaintenanceFlag {
-                    parameter_name: stack.app.maintenance_parameter.clone(),
-                    value: "on".into(),
-                }),
-                timeout_seconds: 60,
-            },
-            &[],
-        ),
+        stack,
+        "Fence old primary",
+        primary,
+        instance_id,
+        method,
         on_failure,
-    )
-    .result_path("$.fence");
+    );
     let refused = super::stop_with(
         wf,
         "Fence refused",

@@ -119,7 +119,8 @@ pub(crate) fn failure_chain(wf: &Workflow, stack: &Stack, what: &str, incident: 
         "States.Format('{what} of {shop} failed at step {{}}: {{}}', $.failed_step, $.error.Error)",
         shop = stack.shop.name
     );
-    let notify = notify_task(wf, stack, "Notify failure")
+    let notify = wf
+        .task::<Notify>("Notify failure")
         .payload_template(json!({
             "incident_id.$": incident,
             "event": format!("{}.failed", what.to_lowercase()),
@@ -141,13 +142,28 @@ pub(crate) fn failure_chain(wf: &Workflow, stack: &Stack, what: &str, incident: 
     notify.step_handle()
 }
 
-/// A `notify` task (its payload is set by the caller).
-pub(crate) fn notify_task(wf: &Workflow, _stack: &Stack, name: &str) -> TaskStep<Notify> {
-    wf.task::<Notify>(name)
+/// A guarded `notify` task whose result is discarded: tells the stack's topic `summary` (text,
+/// or a `States.Format`/path) with `details` (a payload template).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn notify(
+    wf: &Workflow,
+    stack: &Stack,
+    name: &str,
+    incident: &str,
+    event: &str,
+    severity: Severity,
+    summary: Value,
+    details: Value,
+    on_failure: &Step,
+) -> Step {
+    let task = wf.task::<Notify>(name).payload_template(notify_payload(
+        stack, incident, event, severity, summary, details,
+    ));
+    guard(wf, task, on_failure).discard_result().step_handle()
 }
 
 /// A notify payload: fixed fields from the stack, `summary` and `details` from the caller.
-pub(crate) fn notify_payload(
+fn notify_payload(
     stack: &Stack,
     incident: &str,
     event: &str,

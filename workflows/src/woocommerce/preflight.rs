@@ -10,7 +10,7 @@
 //! creates alongside the schedule; the run itself succeeds ("Ready" / "Not ready") whatever it
 //! finds, and fails only when it cannot publish its result.
 
-use super::{failure_chain, guard, notify_payload, notify_task, retry_aws, Sites};
+use super::{failure_chain, notify, retry_aws, Sites};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -91,10 +91,10 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
 
     let publish_ready = publish(&wf, stack, "Publish ready", 1, &on_failure);
     let publish_not_ready = publish(&wf, stack, "Publish not ready", 0, &on_failure);
-    let notify = guard(
-        &wf,
-        notify_task(&wf, stack, "Notify not ready").payload_template(notify_payload(
-            stack,
+    let notify = notify(
+&wf,
+stack,
+"Notify not ready",
             RUN,
             "preflight.not_ready",
             Severity::Warning,
@@ -103,10 +103,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 sites.secondary
             )),
             json!({ "time.$": "$.time", "failing.$": "$.failing" }),
-        )),
-        &on_failure,
-    )
-    .discard_result();
+&on_failure,
+);
     publish_ready.next(wf.succeed("Ready"));
     publish_not_ready
         .next(&notify)

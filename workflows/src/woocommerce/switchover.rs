@@ -5,7 +5,7 @@
 //! mode; record the state; notify with a summary. The state machine runs in the secondary region.
 
 use super::cutover::{self, Promotion};
-use super::{failure_chain, guard, notify_payload, notify_task, phase, Sites};
+use super::{failure_chain, notify, phase, Sites};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -122,10 +122,10 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         INCIDENT,
         &on_failure,
     );
-    let summary = guard(
-        &wf,
-        notify_task(&wf, stack, "Notify summary").payload_template(notify_payload(
-            stack,
+    let summary = notify(
+&wf,
+stack,
+"Notify summary",
             INCIDENT,
             "switchover.completed",
             Severity::Info,
@@ -139,10 +139,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 "dns.$": "$.dns.Payload",
                 "smoke.$": "$.smoke.Payload",
             }),
-        )),
-        &on_failure,
-    )
-    .discard_result();
+&on_failure,
+);
     let done = wf.succeed("Switched over");
 
     // A promoted replica keeps its parameter group's read_only: make sure it is writable (an
