@@ -20,7 +20,7 @@ fn scratch(name: &str) -> PathBuf {
 
 fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    for sub in ["statemachines", "schemas"] {
+    for sub in ["statemachines", "schemas", "events"] {
         let mut entries: Vec<_> = std::fs::read_dir(dir.join(sub))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -54,6 +54,26 @@ fn compile_writes_definitions_and_schemas_byte_identically() {
         assert!(names.contains(&definition.as_str()), "{names:?}");
     }
     assert!(names.contains(&"example.input.schema.json"), "{names:?}");
+    assert!(names.contains(&"rules.json"), "{names:?}");
+    // Every schema has an example input next to it, which it accepts.
+    for workflow in ["example", "failover", "switchover", "failback", "preflight"] {
+        let read = |suffix: &str| -> serde_json::Value {
+            let file = format!("{workflow}.{suffix}");
+            let (_, bytes) = first
+                .iter()
+                .find(|(n, _)| *n == file)
+                .unwrap_or_else(|| panic!("{file} missing"));
+            serde_json::from_slice(bytes).unwrap()
+        };
+        let schema = read("input.schema.json");
+        let example = read("input.example.json");
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&example)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{workflow}: {errors:?}");
+    }
     assert_eq!(first, second, "two runs must write the same bytes");
     let example = first.iter().find(|(n, _)| n == "example.asl.json").unwrap();
     let text = String::from_utf8(example.1.clone()).unwrap();

@@ -40,13 +40,39 @@ pub fn run(args: Args) -> u8 {
         return PROBLEMS;
     }
     let rules = wfc_workflows::woocommerce::rules::rules(&stack);
-    match write_all(&args.out, &compiled).and_then(|()| write_rules(&args.out, &rules)) {
+    let examples: Vec<(String, serde_json::Value)> = compiled
+        .iter()
+        .filter_map(|c| {
+            Some((
+                c.name.clone(),
+                wfc_workflows::example_input(&c.name, &stack)?,
+            ))
+        })
+        .collect();
+    let written = write_all(&args.out, &compiled)
+        .and_then(|()| write_examples(&args.out, &examples))
+        .and_then(|()| write_rules(&args.out, &rules));
+    match written {
         Ok(()) => OK,
         Err(e) => {
             eprintln!("error: writing to {}: {e}", args.out.display());
             UNUSABLE
         }
     }
+}
+
+/// `<out>/schemas/<workflow>.input.example.json`: an input each schema accepts.
+fn write_examples(out: &Path, examples: &[(String, serde_json::Value)]) -> std::io::Result<()> {
+    for (name, example) in examples {
+        let path = out
+            .join("schemas")
+            .join(format!("{name}.input.example.json"));
+        let mut text = serde_json::to_string_pretty(example).expect("examples serialise");
+        text.push('\n');
+        fs::write(&path, text)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 /// `<out>/events/rules.json`: every rule as `{Region, Rule (PutRule), Targets (PutTargets)}`.

@@ -33,6 +33,38 @@ pub fn build(name: &str, stack: &Stack) -> Option<Result<Compiled, CompileError>
         .map(|(_, build)| build(stack))
 }
 
+/// An example execution input of the workflow called `name` (written by `wfc compile` next to its
+/// schema, which it satisfies: a test holds them together).
+pub fn example_input(name: &str, stack: &Stack) -> Option<serde_json::Value> {
+    let (primary, _) = stack.primary();
+    let example = match name {
+        "example" => {
+            serde_json::from_str(include_str!("../../examples/example-input.json")).ok()?
+        }
+        "failover" => serde_json::json!({
+            "incident_id": "alarm-woo-use1-db-down-2026-11-26T03:04:40.989+0000",
+            "trigger": { "source": "alarm", "name": stack.regions[primary].alarms.first(), "region": primary },
+            "time": "2026-11-26T03:04:40Z",
+            "rpo_override": null
+        }),
+        "switchover" => serde_json::json!({
+            "change_id": "CHG-1234",
+            "requested_by": "sre-oncall@example.com",
+            "reason": "quarterly DR exercise"
+        }),
+        "failback" => serde_json::json!({
+            "target_region": primary,
+            "incident_id": "INC-2024-0042",
+            "requested_by": "sre-oncall@example.com",
+            "reason": format!("{primary} is healthy again; return the shop to its primary region"),
+            "max_write_pause_seconds": 300
+        }),
+        "preflight" => serde_json::json!({ "time": "2026-11-26T03:30:00Z" }),
+        _ => return None,
+    };
+    Some(example)
+}
+
 /// The example stack (examples/woocommerce/stack.toml), used when no `--config` is given.
 pub const EXAMPLE_STACK: &str = include_str!("../../examples/woocommerce/stack.toml");
 
