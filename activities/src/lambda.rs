@@ -2,7 +2,7 @@
 //! (`_HANDLER`, e.g. `promote_replica`).
 //!
 //! Why one binary: the AWS SDK runtime (smithy, hyper, rustls, tokio) is most of every activity's
-//! code, so eighteen binaries would build, link and store it eighteen times for little saving
+//! code, so one binary per activity would build, link and store it each time for little saving
 //! per function; the deployment ships one zip to every function and IAM stays per function (each
 //! role gets its activity's `permissions()`). Cold start depends on the work done before the first
 //! response, not on the file size (the binary is mapped lazily): see BENCHMARKS.md.
