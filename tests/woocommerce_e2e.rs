@@ -8,12 +8,15 @@
 //! - failback, after that failover: a replica re-created in the old region, promoted, traffic
 //!   back, DR scaled down, the DR replica re-created.
 //! - switchover: planned, with the primary read-only until the replica has caught up.
+//! - preflight: every check against moto (its `aws-sdk:` tasks served by the Rust SDK), the
+//!   `FailoverReady` metric read back from moto's CloudWatch; then media replication removed.
 //!
 //! Where moto cannot play a part, the test says so and stands in for it:
 //! - moto's GetHealthCheckStatus reports every checker healthy, so `assess_outage` answers
 //!   "false alarm" through moto (shown by the first run); the second run stands in a "down" verdict;
 //! - moto's PromoteReadReplica keeps `ReadReplicaSourceDBInstanceIdentifier`, so the real
 //!   `describe_database` answer is passed on with `is_replica` cleared once promotion was asked;
+//! - moto has no `iam:SimulatePrincipalPolicy`: preflight's permission check is stood in (allowed);
 //! - there is no Redis and no shop on this machine: `prepare_cache` and `smoke_test` are stood in
 //!   (the WooCommerce issue brings a real Redis and a Store API imitation).
 
@@ -218,6 +221,8 @@ async fn create_shop(endpoint: &str, replica_lag: f64) -> Ids {
             .unwrap();
     }
 
+    media_buckets(endpoint).await;
+
     aws_sdk_sns::Client::new(&config(endpoint, DR))
         .create_topic()
         .name("woo-dr")
@@ -229,6 +234,63 @@ async fn create_shop(endpoint: &str, replica_lag: f64) -> Ids {
         primary_check: checks[0].clone(),
         dr_check: checks[1].clone(),
     }
+}
+
+fn s3(endpoint: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config(endpoint, PRIMARY))
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// The media buckets, versioned, the primary's replicating to the DR one.
+async fn media_buckets(endpoint: &str) {
+    use aws_sdk_s3::types::*;
+    let s3 = s3(endpoint);
+    for bucket in ["woo-media-use1", "woo-media-usw2"] {
+        s3.create_bucket().bucket(bucket).send().await.unwrap();
+        s3.put_bucket_versioning()
+            .bucket(bucket)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let rule = ReplicationRule::builder()
+        .id("media")
+        .status(ReplicationRuleStatus::Enabled)
+        .priority(1)
+        .filter(ReplicationRuleFilter::builder().prefix("").build())
+        .delete_marker_replication(
+            DeleteMarkerReplication::builder()
+                .status(DeleteMarkerReplicationStatus::Disabled)
+                .build(),
+        )
+        .destination(
+            Destination::builder()
+                .bucket("arn:aws:s3:::woo-media-usw2")
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    s3.put_bucket_replication()
+        .bucket("woo-media-use1")
+        .replication_configuration(
+            ReplicationConfiguration::builder()
+                .role("arn:aws:iam::123456789012:role/woo-media-crr")
+                .rules(rule)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
 }
 
 /// One `ReplicaLag` datapoint for `id`, now.
@@ -744,4 +806,216 @@ fn switchover_moves_the_shop_with_the_primary_read_only_until_the_replica_caught
     let state: Value = serde_json::from_str(&parameter(&world, DR, "/wfc/woo/state")).unwrap();
     assert_eq!(state["active_region"], DR);
     assert_eq!(state["incident_id"], "CHG-1234");
+}
+
+/// Preflight's `aws-sdk:` tasks, served by the Rust SDK against moto: the parameters in, the
+/// response's fields the workflow reads out (the integration's AWS casing).
+fn sdk_handlers(world: &World, handlers: Handlers) -> Handlers {
+    let (rt, endpoint) = (world.rt.clone(), world.endpoint.clone());
+    let records = move |r: &TaskRequest| {
+        let client = aws_sdk_route53::Client::new(&config(&endpoint, DR));
+        let out = rt.block_on(
+            client
+                .list_resource_record_sets()
+                .hosted_zone_id(r.payload["HostedZoneId"].as_str().unwrap())
+                .start_record_name(r.payload["StartRecordName"].as_str().unwrap())
+                .max_items(
+                    r.payload["MaxItems"]
+                        .as_str()
+                        .unwrap()
+                        .parse::<i32>()
+                        .unwrap(),
+                )
+                .send(),
+        );
+        let sets: Vec<Value> = out
+            .unwrap()
+            .resource_record_sets()
+            .iter()
+            .map(|r| json!({ "Name": r.name(), "Type": r.r#type().as_str() }))
+            .collect();
+        TaskOutcome::Succeeded(json!({ "ResourceRecordSets": sets }))
+    };
+    let (rt, endpoint) = (world.rt.clone(), world.endpoint.clone());
+    let groups = move |r: &TaskRequest| {
+        let client = aws_sdk_autoscaling::Client::new(&config(&endpoint, DR));
+        let names: Vec<String> =
+            serde_json::from_value(r.payload["AutoScalingGroupNames"].clone()).unwrap();
+        let out = rt.block_on(
+            client
+                .describe_auto_scaling_groups()
+                .set_auto_scaling_group_names(Some(names))
+                .send(),
+        );
+        let groups: Vec<Value> = out
+            .unwrap()
+            .auto_scaling_groups()
+            .iter()
+            .map(|g| {
+                json!({
+                    "AutoScalingGroupName": g.auto_scaling_group_name(),
+                    "MinSize": g.min_size(), "MaxSize": g.max_size(),
+                    "DesiredCapacity": g.desired_capacity(),
+                })
+            })
+            .collect();
+        TaskOutcome::Succeeded(json!({ "AutoScalingGroups": groups }))
+    };
+    let (rt, endpoint) = (world.rt.clone(), world.endpoint.clone());
+    let metric = move |r: &TaskRequest| {
+        use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
+        let data: Vec<MetricDatum> = r.payload["MetricData"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let dimensions = d["Dimensions"].as_array().unwrap().iter().map(|x| {
+                    Dimension::builder()
+                        .name(x["Name"].as_str().unwrap())
+                        .value(x["Value"].as_str().unwrap())
+                        .build()
+                });
+                MetricDatum::builder()
+                    .metric_name(d["MetricName"].as_str().unwrap())
+                    .value(d["Value"].as_f64().unwrap())
+                    .unit(StandardUnit::from(d["Unit"].as_str().unwrap()))
+                    .set_dimensions(Some(dimensions.collect()))
+                    .build()
+            })
+            .collect();
+        let client = aws_sdk_cloudwatch::Client::new(&config(&endpoint, DR));
+        rt.block_on(
+            client
+                .put_metric_data()
+                .namespace(r.payload["Namespace"].as_str().unwrap())
+                .set_metric_data(Some(data))
+                .send(),
+        )
+        .unwrap();
+        TaskOutcome::Succeeded(json!({}))
+    };
+    let simulate = |r: &TaskRequest| {
+        let results: Vec<Value> = r.payload["ActionNames"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| json!({ "EvalActionName": a, "EvalResourceName": "*", "EvalDecision": "allowed" }))
+            .collect();
+        TaskOutcome::Succeeded(json!({ "EvaluationResults": results, "IsTruncated": false }))
+    };
+    handlers
+        .resource("aws-sdk:route53:listResourceRecordSets", records)
+        .resource("aws-sdk:autoscaling:describeAutoScalingGroups", groups)
+        .resource("aws-sdk:cloudwatch:putMetricData", metric)
+        .resource("aws-sdk:iam:simulatePrincipalPolicy", simulate)
+}
+
+/// The `FailoverReady` values preflight published to moto's CloudWatch, (min, max).
+fn failover_ready(world: &World) -> (f64, f64) {
+    use aws_sdk_cloudwatch::types::{Dimension, Statistic};
+    let client = aws_sdk_cloudwatch::Client::new(&config(&world.endpoint, DR));
+    let now = std::time::SystemTime::now();
+    let out = world.rt.block_on(
+        client
+            .get_metric_statistics()
+            .namespace("wfc/woo")
+            .metric_name("FailoverReady")
+            .dimensions(Dimension::builder().name("Shop").value("woo").build())
+            .start_time((now - std::time::Duration::from_secs(600)).into())
+            .end_time((now + std::time::Duration::from_secs(60)).into())
+            .period(3600)
+            .statistics(Statistic::Minimum)
+            .statistics(Statistic::Maximum)
+            .send(),
+    );
+    let out = out.unwrap();
+    let points = out.datapoints();
+    assert_eq!(points.len(), 1, "{points:?}");
+    (points[0].minimum().unwrap(), points[0].maximum().unwrap())
+}
+
+#[test]
+fn preflight_checks_the_shop_in_moto_and_publishes_failover_ready() {
+    let world = world(4.0);
+    // The records the shop serves exist (preflight looks them up).
+    world.rt.block_on(async {
+        use aws_sdk_route53::types::*;
+        let changes = ["shop.example.com", "www.shop.example.com"].map(|name| {
+            Change::builder()
+                .action(ChangeAction::Upsert)
+                .resource_record_set(
+                    ResourceRecordSet::builder()
+                        .name(name)
+                        .r#type(RrType::A)
+                        .alias_target(
+                            AliasTarget::builder()
+                                .dns_name("woo-use1-1234567890.us-east-1.elb.amazonaws.com")
+                                .hosted_zone_id("Z35SXDOTRQ7X7K")
+                                .evaluate_target_health(false)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap()
+        });
+        aws_sdk_route53::Client::new(&config(&world.endpoint, DR))
+            .change_resource_record_sets()
+            .hosted_zone_id(&world.stack.dns.hosted_zone_id)
+            .change_batch(
+                ChangeBatch::builder()
+                    .set_changes(Some(changes.to_vec()))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let run = |world: &World| {
+        let compiled = wfc_workflows::build("preflight", &world.stack)
+            .unwrap()
+            .unwrap();
+        let handlers = sdk_handlers(world, handlers(world, false, Arc::default()));
+        let engine = Engine::new(compiled.machine)
+            .with_handlers(handlers)
+            .with_options(Options {
+                start_time: now_millis(),
+                history: true,
+                ..Options::default()
+            });
+        let report = engine.run(json!({ "time": "2026-11-26T03:30:00Z" }));
+        let ends: Vec<String> = report
+            .history
+            .iter()
+            .filter(|e| e.kind == "SucceedStateEntered")
+            .filter_map(|e| e.details.as_ref()?.1["name"].as_str().map(String::from))
+            .collect();
+        (report.outcome, ends)
+    };
+    let (outcome, ends) = run(&world);
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+    assert_eq!(ends, ["Ready"]);
+    assert_eq!(failover_ready(&world), (1.0, 1.0));
+
+    // Media replication switched off: failover would leave the shop without its images.
+    world
+        .rt
+        .block_on(
+            s3(&world.endpoint)
+                .delete_bucket_replication()
+                .bucket("woo-media-use1")
+                .send(),
+        )
+        .unwrap();
+    let (outcome, ends) = run(&world);
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+    assert_eq!(ends, ["Not ready"]);
+    assert_eq!(
+        failover_ready(&world),
+        (0.0, 1.0),
+        "a 0 published after the 1"
+    );
 }
