@@ -621,68 +621,26 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
     assert_eq!(output["replica"]["Payload"]["lag_seconds"], 4.0);
 
     // What moto holds now.
-    world.rt.block_on(async {
-        let ssm = |r| aws_sdk_ssm::Client::new(&config(&world.endpoint, r));
-        let get = |r: &'static str, name: &'static str| {
-            let client = ssm(r);
-            async move {
-                client
-                    .get_parameter()
-                    .name(name)
-                    .send()
-                    .await
-                    .unwrap()
-                    .parameter()
-                    .unwrap()
-                    .value()
-                    .unwrap()
-                    .to_string()
-            }
-        };
-        let host = get(DR, "/woo/prod/db_host").await;
-        assert!(host.contains("woo-db-usw2"), "app repointed: {host}");
-        assert_eq!(get(PRIMARY, "/woo/prod/maintenance").await, "on");
-        let state: Value = serde_json::from_str(&get(DR, "/wfc/woo/state").await).unwrap();
-        assert_eq!(state["active_region"], DR);
-        assert_eq!(state["status"], "idle");
-
-        let records = aws_sdk_route53::Client::new(&config(&world.endpoint, DR))
-            .list_resource_record_sets()
-            .hosted_zone_id(&world.stack.dns.hosted_zone_id)
-            .send()
-            .await
-            .unwrap();
-        for name in ["shop.example.com.", "www.shop.example.com."] {
-            let record = records
-                .resource_record_sets()
-                .iter()
-                .find(|r| r.name() == name)
-                .unwrap_or_else(|| panic!("{name} missing"));
-            let alias = record.alias_target().unwrap().dns_name();
-            assert!(alias.starts_with("woo-usw2-"), "{name} → {alias}");
-        }
-
-        let groups = aws_sdk_autoscaling::Client::new(&config(&world.endpoint, DR))
-            .describe_auto_scaling_groups()
-            .auto_scaling_group_names("woo-web-usw2")
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(groups.auto_scaling_groups()[0].desired_capacity(), Some(4));
-
-        let params = aws_sdk_rds::Client::new(&config(&world.endpoint, PRIMARY))
-            .describe_db_parameters()
-            .db_parameter_group_name("woo-mysql80")
-            .send()
-            .await
-            .unwrap();
-        let read_only = params
-            .parameters()
+    let host = parameter(&world, DR, "/woo/prod/db_host");
+    assert!(host.contains("woo-db-usw2"), "app repointed: {host}");
+    assert_eq!(parameter(&world, PRIMARY, "/woo/prod/maintenance"), "on");
+    let state: Value = serde_json::from_str(&parameter(&world, DR, "/wfc/woo/state")).unwrap();
+    assert_eq!(state["active_region"], DR);
+    assert_eq!(state["status"], "idle");
+    let records = records(&world);
+    for name in ["shop.example.com.", "www.shop.example.com."] {
+        let (_, alias) = records
             .iter()
-            .find(|p| p.parameter_name() == Some("read_only"))
-            .and_then(|p| p.parameter_value());
-        assert_eq!(read_only, Some("1"), "the old primary is fenced");
-    });
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert!(alias.starts_with("woo-usw2-"), "{name} → {alias}");
+    }
+    assert_eq!(desired_capacity(&world, DR, "woo-web-usw2"), Some(4));
+    assert_eq!(
+        read_only(&world, PRIMARY).as_deref(),
+        Some("1"),
+        "the old primary is fenced"
+    );
 
     // A second alarm right after: the anti-flap guard refuses (the DR region already serves).
     let input = json!({
