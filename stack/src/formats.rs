@@ -371,3 +371,50 @@ pub(crate) fn secret_id(s: &str) -> Result<(), String> {
         "a Secrets Manager secret name (1–512 letters, digits and /_+=.@-) or ARN",
     )
 }
+
+/// A host to connect to: a DNS name or an IPv4/IPv6 address (`127.0.0.1` in the tests).
+pub(crate) fn host(s: &str) -> Result<(), String> {
+    expect(
+        dns_name(s).is_ok() || s.parse::<std::net::IpAddr>().is_ok() || s == "localhost",
+        "a host name such as db1.internal.example.com, or an IP address",
+    )
+}
+
+/// An IPv4 or IPv6 address (or a CIDR block).
+pub(crate) fn ip_address(s: &str) -> Result<(), String> {
+    let addr = s.split_once('/').map_or(s, |(a, _)| a);
+    let prefix_ok = s
+        .split_once('/')
+        .is_none_or(|(_, p)| p.parse::<u8>().is_ok_and(|p| p <= 128));
+    expect(
+        addr.parse::<std::net::IpAddr>().is_ok() && prefix_ok,
+        "an IP address such as 203.0.113.10 (or a CIDR block)",
+    )
+}
+
+/// An EventBridge Scheduler schedule or group name, or an AWS WAF web ACL name.
+pub(crate) fn aws_resource_name(s: &str) -> Result<(), String> {
+    expect(
+        (1..=64).contains(&s.len())
+            && all(s, |c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+        "a name of 1–64 letters, digits, hyphens, underscores and dots",
+    )
+}
+
+/// A WordPress table prefix or table name: letters, digits and underscores (they are quoted
+/// into SQL statements).
+pub(crate) fn sql_name(s: &str) -> Result<(), String> {
+    expect(
+        (1..=64).contains(&s.len()) && all(s, |c| c.is_ascii_alphanumeric() || c == '_'),
+        "1–64 letters, digits and underscores",
+    )
+}
+
+/// A WordPress plugin slug (its directory name).
+pub(crate) fn plugin_slug(s: &str) -> Result<(), String> {
+    expect(
+        (1..=100).contains(&s.len())
+            && all(s, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c)),
+        "a plugin slug such as woocommerce-gateway-stripe",
+    )
+}

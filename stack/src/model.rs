@@ -15,6 +15,7 @@ pub struct Stack {
     pub notifications: Notifications,
     pub policy: Policy,
     pub events: Events,
+    pub woocommerce: WooCommerce,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +43,45 @@ pub struct Region {
     /// CloudWatch alarms, in this region, whose `ALARM` state means "this region's primary is down".
     #[serde(default)]
     pub alarms: Vec<String>,
+    /// Secrets Manager secret, in this region, with the database credentials (`username`,
+    /// `password`) that reserving order ids and the reconciliation report log in with.
+    pub db_credentials_secret_id: String,
+    /// The one runner of WP-Cron and Action Scheduler in this region (`DISABLE_WP_CRON` everywhere).
+    pub background_jobs: JobRunner,
+    /// The regional AWS WAF web ACL on this region's load balancer: the write gate goes there.
+    pub write_gate: WriteGate,
+    /// This region's outbound (NAT) addresses that payment providers and webhook receivers must
+    /// allow-list; preflight reports them for the DR region.
+    #[serde(default)]
+    pub egress_ips: Vec<String>,
+}
+
+/// Where a region's background jobs run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum JobRunner {
+    /// An EventBridge Scheduler schedule that runs `wp cron event run --due-now` and
+    /// `wp action-scheduler run`.
+    Scheduler {
+        schedule_name: String,
+        #[serde(default = "default_group")]
+        group_name: String,
+    },
+    /// An ECS worker service.
+    EcsService {
+        cluster: String,
+        service: String,
+        #[serde(default = "one")]
+        desired_count: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteGate {
+    pub web_acl_name: String,
+    /// The web ACL's id (a UUID).
+    pub web_acl_id: String,
 }
 
 /// What a region's database is in the replication topology.
@@ -80,6 +120,19 @@ pub enum Database {
         cluster_id: String,
         /// `arn:aws:rds:<region>:<account>:cluster:<cluster_id>`.
         cluster_arn: String,
+    },
+    /// MySQL or MariaDB that the shop runs itself (on EC2): promotion stops and resets the
+    /// replica and turns `read_only` off; fencing turns `read_only` on.
+    SelfManaged {
+        role: Role,
+        /// A name for messages and the recorded state (like an instance id).
+        server_id: String,
+        host: String,
+        #[serde(default = "mysql_port")]
+        port: u16,
+        /// TLS to the server.
+        #[serde(default = "yes")]
+        tls: bool,
     },
 }
 
@@ -125,6 +178,9 @@ pub struct Cache {
     pub tls: bool,
     #[serde(default)]
     pub auth_token_secret_id: Option<String>,
+    /// The shop's Redis logical database (`WP_REDIS_DATABASE`), flushed after promotion.
+    #[serde(default)]
+    pub database: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -193,9 +249,9 @@ pub enum OnApprovalTimeout {
 pub enum Fence {
     /// `read_only=1` in the old primary's parameter group.
     ReadOnly,
-    /// Stop the old primary (RDS refuses while it has replicas).
+    /// Stop the old primary (RDS refuses while it has replicas; RDS only).
     Stop,
-    /// Swap its security groups for ones that admit nobody.
+    /// Swap its security groups for ones that admit nobody (RDS only).
     Isolate { security_group_ids: Vec<String> },
 }
 
@@ -232,6 +288,62 @@ pub struct Events {
     pub maximum_event_age_seconds: u32,
 }
 
+/// What WooCommerce needs beyond a generic database failover (reference/woocommerce.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WooCommerce {
+    /// The WordPress database (`DB_NAME`).
+    #[serde(default = "default_database_name")]
+    pub database_name: String,
+    /// The WordPress table prefix (`$table_prefix`).
+    #[serde(default = "default_table_prefix")]
+    pub table_prefix: String,
+    /// How far above the highest id new ids start after a promotion, so ids used on the lost
+    /// primary are never handed out again.
+    #[serde(default = "default_order_id_margin")]
+    pub order_id_margin: u64,
+    /// Plugin tables with an AUTO_INCREMENT id, raised with the built-in ones.
+    #[serde(default)]
+    pub extra_id_tables: Vec<String>,
+    /// A hidden, virtual, not stock-managed product the smoke test adds to and removes from a cart.
+    pub canary_product_id: u64,
+    /// `Retry-After` of the 503 the write gate answers with.
+    #[serde(default = "default_retry_after")]
+    pub retry_after_seconds: u32,
+    /// Secrets Manager secret, in each region, with the eight WordPress keys and salts.
+    pub salts_secret_id: String,
+    /// SSM parameter, in each region, with the deployed identity (site URL, environment type,
+    /// Redis prefix, plugin versions) as JSON.
+    pub config_parameter: String,
+    /// Plugins whose versions must be equal in both regions (WooCommerce and the payment ones).
+    #[serde(default = "default_plugins")]
+    pub plugins: Vec<String>,
+}
+
+fn default_group() -> String {
+    "default".into()
+}
+fn one() -> u32 {
+    1
+}
+fn mysql_port() -> u16 {
+    3306
+}
+fn default_database_name() -> String {
+    "wordpress".into()
+}
+fn default_table_prefix() -> String {
+    "wp_".into()
+}
+fn default_order_id_margin() -> u64 {
+    1_000_000
+}
+fn default_retry_after() -> u32 {
+    300
+}
+fn default_plugins() -> Vec<String> {
+    vec!["woocommerce".into(), "woocommerce-gateway-stripe".into()]
+}
 fn redis_port() -> u16 {
     6379
 }

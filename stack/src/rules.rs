@@ -116,7 +116,9 @@ fn regions(p: &Parts, e: &mut Errors) {
 
 fn role_of(db: &Database) -> Role {
     match db {
-        Database::RdsInstance { role, .. } | Database::AuroraGlobal { role, .. } => *role,
+        Database::RdsInstance { role, .. }
+        | Database::AuroraGlobal { role, .. }
+        | Database::SelfManaged { role, .. } => *role,
     }
 }
 
@@ -178,6 +180,7 @@ fn databases(p: &Parts, cx: &Context, e: &mut Errors) {
     let kind = |db: &Database| match db {
         Database::RdsInstance { .. } => "rds_instance",
         Database::AuroraGlobal { .. } => "aurora_global",
+        Database::SelfManaged { .. } => "self_managed",
     };
     if kind(a) != kind(b) {
         e.push(error(sub(&second.path, "database.kind"), format!(
@@ -385,7 +388,8 @@ fn arns(p: &Parts, cx: &Context, e: &mut Errors) {
                     resource: &exact(format!("cluster:{cluster_id}"), "the cluster_id"),
                 },
             ),
-            None => {}
+            // A self-managed server has no ARN.
+            Some(Database::SelfManaged { .. }) | None => {}
         }
         if let Some(lb) = &r.load_balancer {
             check_arn(
@@ -452,6 +456,9 @@ fn distinct(p: &Parts, e: &mut Errors) {
         }
         Some(Database::AuroraGlobal { cluster_id, .. }) => {
             Some(("database.cluster_id", cluster_id.clone()))
+        }
+        Some(Database::SelfManaged { server_id, .. }) => {
+            Some(("database.server_id", server_id.clone()))
         }
         None => None,
     };
@@ -616,6 +623,9 @@ fn fence(p: &Parts, cx: &Context, e: &mut Errors) {
         }
         (Fence::Stop, Some(Database::AuroraGlobal { .. })) => e.push(error("policy.fence.method", 
             "expected \"isolate\" for an Aurora global database, found \"stop\": a cluster that is a member of an Aurora global database cannot be stopped (StopDBCluster refuses)",
+        )),
+        (Fence::Stop | Fence::Isolate { .. }, Some(Database::SelfManaged { .. })) => e.push(error("policy.fence.method",
+            "expected \"read_only\" for a self-managed database: wfc fences it with SET GLOBAL read_only = ON; stopping or isolating an EC2 host is not modelled",
         )),
         _ => {}
     }

@@ -78,6 +78,7 @@ pub(crate) const STACK: &[Key] = &[
     req("notifications", Ty::Table(NOTIFICATIONS)),
     req("policy", Ty::Table(POLICY)),
     req("events", Ty::Table(EVENTS)),
+    req("woocommerce", Ty::Table(WOOCOMMERCE)),
 ];
 
 const SHOP: &[Key] = &[
@@ -113,11 +114,66 @@ const REGION: &[Key] = &[
             min_len: 0,
         },
     ),
+    req("db_credentials_secret_id", Ty::Str(f::secret_id)),
+    req(
+        "background_jobs",
+        Ty::Tagged {
+            tag: "kind",
+            variants: JOB_RUNNERS,
+        },
+    ),
+    req("write_gate", Ty::Table(WRITE_GATE)),
+    opt(
+        "egress_ips",
+        Ty::List {
+            item: f::ip_address,
+            min_len: 0,
+        },
+    ),
+];
+
+const JOB_RUNNERS: &[(&str, &[Key])] = &[
+    (
+        "scheduler",
+        &[
+            req("schedule_name", Ty::Str(f::aws_resource_name)),
+            opt("group_name", Ty::Str(f::aws_resource_name)),
+        ],
+    ),
+    (
+        "ecs_service",
+        &[
+            req("cluster", Ty::Str(f::ecs_name)),
+            req("service", Ty::Str(f::ecs_name)),
+            opt("desired_count", u32_in(1, 10)),
+        ],
+    ),
+];
+
+const WRITE_GATE: &[Key] = &[
+    req("web_acl_name", Ty::Str(f::aws_resource_name)),
+    req("web_acl_id", Ty::Str(f::uuid)),
 ];
 
 const DATABASES: &[(&str, &[Key])] = &[
     ("rds_instance", RDS_INSTANCE),
     ("aurora_global", AURORA_GLOBAL),
+    ("self_managed", SELF_MANAGED),
+];
+
+const SELF_MANAGED: &[Key] = &[
+    req("role", Ty::Enum(ROLES)),
+    req("server_id", Ty::Str(f::db_identifier)),
+    req("host", Ty::Str(f::host)),
+    opt(
+        "port",
+        Ty::Int {
+            min: 1,
+            max: 65535,
+            type_max: u16::MAX as i64,
+        },
+    ),
+    opt("tls", Ty::Bool),
 ];
 
 const RDS_INSTANCE: &[Key] = &[
@@ -181,6 +237,8 @@ const CACHE: &[Key] = &[
     ),
     opt("tls", Ty::Bool),
     opt("auth_token_secret_id", Ty::Str(f::secret_id)),
+    // Redis logical databases 0–15 (ElastiCache's `databases` default).
+    opt("database", u32_in(0, 15)),
 ];
 
 const DNS: &[Key] = &[
@@ -254,6 +312,44 @@ const EVENTS: &[Key] = &[
     opt("maximum_event_age_seconds", u32_in(60, 86400)),
 ];
 
+const WOOCOMMERCE: &[Key] = &[
+    opt("database_name", Ty::Str(f::sql_name)),
+    opt("table_prefix", Ty::Str(f::sql_name)),
+    opt(
+        "order_id_margin",
+        Ty::Int {
+            min: 1,
+            max: 1_000_000_000,
+            type_max: i64::MAX,
+        },
+    ),
+    opt(
+        "extra_id_tables",
+        Ty::List {
+            item: f::sql_name,
+            min_len: 0,
+        },
+    ),
+    req(
+        "canary_product_id",
+        Ty::Int {
+            min: 1,
+            max: i64::MAX,
+            type_max: i64::MAX,
+        },
+    ),
+    opt("retry_after_seconds", u32_in(1, 86400)),
+    req("salts_secret_id", Ty::Str(f::secret_id)),
+    req("config_parameter", Ty::Str(f::ssm_name)),
+    opt(
+        "plugins",
+        Ty::List {
+            item: f::plugin_slug,
+            min_len: 1,
+        },
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     //! The key lists against the serde model: full exemplars (every optional field set, every
@@ -265,7 +361,7 @@ mod tests {
     use indexmap::IndexMap;
     use toml::{Table, Value};
 
-    fn region(database: Database, compute: Compute) -> Region {
+    fn region(database: Database, compute: Compute, background_jobs: JobRunner) -> Region {
         Region {
             database,
             load_balancer: LoadBalancer {
@@ -281,9 +377,17 @@ mod tests {
                 port: 1,
                 tls: true,
                 auth_token_secret_id: Some("s".into()),
+                database: 1,
             },
             media_bucket: "b".into(),
             alarms: vec!["a".into()],
+            db_credentials_secret_id: "s".into(),
+            background_jobs,
+            write_gate: WriteGate {
+                web_acl_name: "w".into(),
+                web_acl_id: "i".into(),
+            },
+            egress_ips: vec!["1.2.3.4".into()],
         }
     }
 
@@ -306,6 +410,22 @@ mod tests {
             cluster_id: "c".into(),
             cluster_arn: "a".into(),
         };
+        let self_managed = Database::SelfManaged {
+            role: Role::Primary,
+            server_id: "s".into(),
+            host: "h".into(),
+            port: 1,
+            tls: false,
+        };
+        let scheduler = JobRunner::Scheduler {
+            schedule_name: "s".into(),
+            group_name: "g".into(),
+        };
+        let worker = JobRunner::EcsService {
+            cluster: "c".into(),
+            service: "s".into(),
+            desired_count: 1,
+        };
         let asg = Compute::AutoScalingGroup {
             name: "n".into(),
             active_capacity: 1,
@@ -324,19 +444,23 @@ mod tests {
             Fence::ReadOnly,
             Fence::Stop,
         ];
-        let tables = [(rds, asg), (aurora, ecs)];
+        let tables = [
+            (rds, asg.clone(), scheduler.clone()),
+            (aurora, ecs, worker),
+            (self_managed, asg, scheduler),
+        ];
         fences
             .into_iter()
             .enumerate()
             .map(|(i, fence)| {
-                let (database, compute) = tables[i % 2].clone();
+                let (database, compute, jobs) = tables[i % 3].clone();
                 Stack {
                     shop: Shop {
                         name: "n".into(),
                         account_id: "1".into(),
                         primary_region: "r".into(),
                     },
-                    regions: IndexMap::from([("r".to_string(), region(database, compute))]),
+                    regions: IndexMap::from([("r".to_string(), region(database, compute, jobs))]),
                     dns: Dns {
                         hosted_zone_id: "z".into(),
                         record_names: vec!["n".into()],
@@ -368,6 +492,17 @@ mod tests {
                         dead_letter_queue_arn: "q".into(),
                         maximum_retry_attempts: 1,
                         maximum_event_age_seconds: 60,
+                    },
+                    woocommerce: WooCommerce {
+                        database_name: "wordpress".into(),
+                        table_prefix: "wp_".into(),
+                        order_id_margin: 1,
+                        extra_id_tables: vec!["t".into()],
+                        canary_product_id: 1,
+                        retry_after_seconds: 1,
+                        salts_secret_id: "s".into(),
+                        config_parameter: "c".into(),
+                        plugins: vec!["p".into()],
                     },
                 }
             })
@@ -464,6 +599,7 @@ mod tests {
         for (path, variants_of) in [
             (".regions.r.database", DATABASES),
             (".regions.r.compute", COMPUTES),
+            (".regions.r.background_jobs", JOB_RUNNERS),
             (".policy.fence", FENCES),
         ] {
             for (v, _) in variants_of {
@@ -511,10 +647,15 @@ mod tests {
     #[test]
     fn tagged_variants_match_the_serde_model() {
         let database = |d: &Database| match d {
-            Database::RdsInstance { .. } | Database::AuroraGlobal { .. } => DATABASES.len() == 2,
+            Database::RdsInstance { .. }
+            | Database::AuroraGlobal { .. }
+            | Database::SelfManaged { .. } => DATABASES.len() == 3,
         };
         let compute = |c: &Compute| match c {
             Compute::AutoScalingGroup { .. } | Compute::EcsService { .. } => COMPUTES.len() == 2,
+        };
+        let jobs = |j: &JobRunner| match j {
+            JobRunner::Scheduler { .. } | JobRunner::EcsService { .. } => JOB_RUNNERS.len() == 2,
         };
         let fence = |f: &Fence| match f {
             Fence::ReadOnly | Fence::Stop | Fence::Isolate { .. } => FENCES.len() == 3,
@@ -524,6 +665,7 @@ mod tests {
             assert!(
                 database(&region.database)
                     && compute(&region.compute)
+                    && jobs(&region.background_jobs)
                     && fence(&stack.policy.fence)
             );
         }

@@ -122,7 +122,7 @@ fn each_broken_variant_reports_its_one_problem() {
         )]),
         ("database kind", with(r#"kind = "rds_instance", role = "primary""#, r#"kind = "rds", role = "primary""#), vec![(
             "regions.us-east-1.database.kind",
-            r#"expected one of: rds_instance, aurora_global, found "rds""#,
+            r#"expected one of: rds_instance, aurora_global, self_managed, found "rds""#,
         )]),
         ("role value", with(r#"role = "replica""#, r#"role = "standby""#), vec![(
             "regions.us-west-2.database.role",
@@ -331,6 +331,39 @@ load_balancer = { arn = "arn:aws:elasticloadbalancing:us-east-1"#), vec![(
             "a failover can never start by itself",
         )]),
         ("empty alarm name", with(r#""woo-use1-db-down""#, r#""""#), vec![("regions.us-east-1.alarms[0]", "CloudWatch alarm name")]),
+        // WooCommerce.
+        ("job runner kind", with(r#"kind = "scheduler", schedule_name = "woo-cron-use1""#, r#"kind = "cron", schedule_name = "woo-cron-use1""#), vec![(
+            "regions.us-east-1.background_jobs.kind",
+            r#"expected one of: scheduler, ecs_service, found "cron""#,
+        )]),
+        ("web ACL id", with(r#"web_acl_id = "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d""#, r#"web_acl_id = "woo""#), vec![(
+            "regions.us-east-1.write_gate.web_acl_id",
+            "UUID",
+        )]),
+        ("egress ip", with(r#"egress_ips = ["203.0.113.10"]"#, r#"egress_ips = ["203.0.113.999"]"#), vec![(
+            "regions.us-east-1.egress_ips[0]",
+            "an IP address",
+        )]),
+        ("table prefix", with(r#"table_prefix = "wp_""#, r#"table_prefix = "wp_;DROP""#), vec![(
+            "woocommerce.table_prefix",
+            "letters, digits and underscores",
+        )]),
+        ("order id margin", with("order_id_margin = 1000000", "order_id_margin = 0"), vec![(
+            "woocommerce.order_id_margin",
+            "expected an integer from 1 to 1000000000, found 0",
+        )]),
+        ("missing canary", with("canary_product_id = 4242", ""), vec![(
+            "woocommerce.canary_product_id",
+            "missing",
+        )]),
+        ("plugin slug", with(r#""woocommerce-gateway-stripe"]"#, r#""WooCommerce Stripe"]"#), vec![(
+            "woocommerce.plugins[1]",
+            "plugin slug",
+        )]),
+        ("missing db credentials", with(r#"db_credentials_secret_id = "woo/prod/db-use1""#, ""), vec![(
+            "regions.us-east-1.db_credentials_secret_id",
+            "missing",
+        )]),
     ];
     assert!(cases.len() >= 30);
     for (name, text, expected) in &cases {

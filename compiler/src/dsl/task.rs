@@ -249,7 +249,8 @@ impl<A: Activity> TaskStep<A> {
     }
 
     /// Hands the activity a fixed input known when the workflow is built (typed, so it conforms
-    /// by construction), with the named top-level fields read from the state input instead:
+    /// by construction), with the named fields (`connection.host` for a nested one) read from the
+    /// state input instead:
     /// `.input(&CheckReplicaInput { .. }, &[("rpo_override", "$.rpo_override")])`.
     pub fn input(self, fixed: &A::Input, from_state: &[(&str, &str)]) -> Self
     where
@@ -260,8 +261,21 @@ impl<A: Activity> TaskStep<A> {
             _ => JsonMap::new(),
         };
         for (name, path) in from_state {
-            payload.remove(*name);
-            payload.insert(format!("{name}.$"), Value::String(path.to_string()));
+            // `connection.host` names a field of a nested object of the input.
+            let mut fields: Vec<&str> = name.split('.').collect();
+            let last = fields.pop().unwrap_or_default();
+            let mut map = &mut payload;
+            for field in fields {
+                let entry = map
+                    .entry(field.to_string())
+                    .or_insert_with(|| Value::Object(JsonMap::new()));
+                if !entry.is_object() {
+                    *entry = Value::Object(JsonMap::new());
+                }
+                map = entry.as_object_mut().expect("made an object above");
+            }
+            map.remove(last);
+            map.insert(format!("{last}.$"), Value::String(path.to_string()));
         }
         self.payload_template(Value::Object(payload))
     }
