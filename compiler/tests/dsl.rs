@@ -380,3 +380,23 @@ fn a_sub_chain_is_reused_without_writing_names_twice() {
         "Promote failed"
     );
 }
+
+#[test]
+fn a_type_test_applies_to_a_field_of_any_type() {
+    // IsPresent/IsNull test any field: a number, a string or a boolean may be absent or null.
+    for path in ["$.lag.Payload.seconds", "$.lag.Payload.status", "$.lag.Payload.known"] {
+        let wf = Workflow::new("t").input::<Input>();
+        let check = wf
+            .task::<CheckLag>("Check")
+            .result_path("$.lag")
+            .retry(Retry::transient_lambda());
+        let ok = wf.succeed("Ok");
+        let gate = wf
+            .choice("Gate")
+            .when(Path::<String>::raw(path).is_present(), &ok)
+            .when(Path::<String>::raw(path).is_null(), &ok)
+            .otherwise(&ok);
+        wf.compile(check.next(&gate))
+            .unwrap_or_else(|e| panic!("{path}: {}", messages(Err(e))));
+    }
+}

@@ -164,12 +164,14 @@ impl Shape {
     /// Whether a value of this shape can be of the kind a Choice operator compares.
     fn can_be(&self, kind: ComparisonKind) -> bool {
         match self {
+            // `IsPresent`, `IsNull`, `IsBoolean`, …: any field may be tested.
+            _ if kind == ComparisonKind::TypeTest => true,
             Shape::Any => true,
             Shape::OneOf(items) => items.iter().any(|s| s.can_be(kind)),
             Shape::Number => kind == ComparisonKind::Numeric,
             Shape::String => matches!(kind, ComparisonKind::String | ComparisonKind::Timestamp),
             Shape::Bool => kind == ComparisonKind::Boolean,
-            _ => kind == ComparisonKind::TypeTest,
+            _ => false,
         }
     }
 }
