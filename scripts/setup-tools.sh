@@ -2,6 +2,8 @@
 # Installs the external tools wfc's tests use into .tools/ (git-ignored), at pinned versions:
 #   .tools/venv  Python venv: statelint 3.1.0, moto[server] 5.2.5, boto3 (scripts/requirements-tools.txt)
 #   .tools/node  npm prefix:  asl-validator 4.0.0 (scripts/package.json + scripts/package-lock.json, `npm ci`)
+#   system:      Debian mariadb-server, mariadb-client, redis-server (apt-get; services not started), for the
+#                MariaDB pair and Redis that wfc-testkit runs on loopback
 # Idempotent: a step whose pinned versions are already installed is skipped, so a second run is fast.
 # Needs python3 (>= 3.10, with venv), node and npm, and network access to PyPI and npm the first time.
 set -euo pipefail
@@ -78,6 +80,47 @@ else
     npm ci --prefix "$node_prefix" --no-audit --no-fund --loglevel=error >/dev/null
     [[ "$(installed_version)" == "$asl_validator_version" ]] || die "asl-validator $asl_validator_version not found after npm ci"
     say "asl-validator $asl_validator_version: installed"
+fi
+
+# --- MariaDB and Redis (Debian packages) -----------------------------------------------------
+# wfc-testkit starts its own MariaDB pair and redis-server on loopback; it needs only the binaries,
+# never the system services, so the install must not start them (they would take 3306 and 6379).
+db_tools=(mariadbd mariadb-install-db mariadb redis-server redis-cli)
+db_tools_present() {
+    local tool
+    for tool in "${db_tools[@]}"; do
+        # mariadbd lives in /usr/sbin, which a non-root PATH often lacks.
+        command -v "$tool" >/dev/null || [[ -x "/usr/sbin/$tool" ]] || return 1
+    done
+}
+if db_tools_present; then
+    say "mariadb + redis: present, skipped"
+else
+    command -v apt-get >/dev/null || die "mariadbd/redis-server missing and no apt-get: install MariaDB server + client and redis-server"
+    as_root=()
+    [[ "$(id -u)" == 0 ]] || as_root=(sudo)
+    # policy-rc.d exiting 101 tells the packages' postinst scripts not to start their services.
+    created_policy=""
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+        "${as_root[@]}" chmod 755 /usr/sbin/policy-rc.d
+        created_policy=yes
+    fi
+    db_packages=(mariadb-server mariadb-client redis-server)
+    say "mariadb + redis: installing Debian packages ${db_packages[*]} (apt-get, services not started)"
+    apt_log="$tools/apt-install.log"
+    apt_install() {
+        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends "${db_packages[@]}" >>"$apt_log" 2>&1
+    }
+    : >"$apt_log"
+    status=0
+    # Only refresh the package lists when the install fails without them (a slow network step).
+    apt_install || { "${as_root[@]}" apt-get update -qq >>"$apt_log" 2>&1 && apt_install; } || status=$?
+    [[ -z "$created_policy" ]] || "${as_root[@]}" rm -f /usr/sbin/policy-rc.d
+    [[ "$status" == 0 ]] || { cat "$apt_log" >&2; die "apt-get install ${db_packages[*]} failed (log above, also in $apt_log)"; }
+    db_tools_present || die "after apt-get install, one of ${db_tools[*]} is still missing"
+    say "mariadb + redis: installed"
 fi
 
 say "done: WFC_ASL_VALIDATOR=$node_prefix/node_modules/.bin/asl-validator WFC_STATELINT=$venv/bin/statelint"

@@ -3,6 +3,19 @@
 //! [`MotoServer::start`] runs the pinned `moto_server` (installed into `.tools/venv` by
 //! `scripts/setup-tools.sh`) on 127.0.0.1 and a free port, waits until it answers, and stops it
 //! when dropped. Nothing here talks to any address but loopback.
+//!
+//! [`MariaDbPair::start`] (module [`mariadb`]) runs a MariaDB primary and replica with the
+//! WooCommerce fixture, and [`RedisServer::start`] (module [`redis`]) a redis-server; both from
+//! Debian packages that `scripts/setup-tools.sh` installs.
+
+pub mod mariadb;
+mod process;
+pub mod redis;
+/// [`store_api::StoreApi`]: a local imitation of the WordPress REST root and the Store API.
+pub mod store_api;
+
+pub use mariadb::{create_order, MariaDb, MariaDbPair};
+pub use redis::RedisServer;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
