@@ -1,12 +1,17 @@
 //! `check_replica`: the DR replica's status, whether it is still a replica, backups, and its
 //! replication lag with an RPO verdict. "Unknown" is a first-class answer: CloudWatch reads -1 or
 //! has no datapoint exactly when the primary is gone, and neither may pass as "no lag".
+//! A self-managed MySQL/MariaDB replica (`self_managed`) is read with `SHOW REPLICA STATUS`
+//! instead of RDS and CloudWatch; the verdict logic is the same.
 
 use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
 use crate::lambda::Handler;
+use crate::net::MySqlClient;
 use crate::ports::metrics::{MetricQuery, Metrics};
-use crate::ports::Database;
+use crate::ports::mysql::{MySqlConnection, ReplicaStatus, SessionMode};
+use crate::ports::{ConfigStore, Database, MySql};
+use crate::reserve_order_ids::mysql_secret_permission;
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
 use schemars::JsonSchema;
@@ -34,6 +39,10 @@ pub struct CheckReplicaInput {
     /// Fail (`NotAReplica`, `ReplicaLagTooHigh`, `ReplicaLagUnknown`) instead of only reporting.
     #[serde(default)]
     pub enforce: bool,
+    /// A self-managed MySQL/MariaDB replica: read over SQL, not RDS (`db_instance_id` then only
+    /// names it in the output and errors; `region` and `lag_window_seconds` are not used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_managed: Option<MySqlConnection>,
 }
 
 fn default_window() -> u32 {
@@ -55,6 +64,9 @@ impl Validate for CheckReplicaInput {
         validate::range("lag_window_seconds", self.lag_window_seconds, 60, 3600)?;
         if let Some(o) = &self.rpo_override {
             validate::non_empty("rpo_override.reason", &o.reason)?;
+        }
+        if let Some(c) = &self.self_managed {
+            c.validate("self_managed")?;
         }
         Ok(())
     }
@@ -155,34 +167,152 @@ pub(crate) async fn read_lag(
     })
 }
 
+/// What the verdict is made from, however the replica was read.
+struct ReplicaFacts {
+    status: String,
+    engine: String,
+    replica_source: Option<String>,
+    backup_retention_days: i32,
+    lag: LagReading,
+}
+
+/// The refusal of a `run` that is given a self-managed server (it has no RDS instance).
+pub(crate) fn self_managed_elsewhere() -> ActivityError {
+    ActivityError::invalid(
+        "self_managed",
+        "a self-managed server is read over SQL (run_self_managed; the Lambda handler picks it)",
+    )
+}
+
+/// RDS: the instance from `DescribeDBInstances`, the lag from CloudWatch `ReplicaLag`.
 pub async fn run(
     input: CheckReplicaInput,
     db: &dyn Database,
     metrics: &dyn Metrics,
 ) -> Result<CheckReplicaOutput> {
     input.validate()?;
+    if input.self_managed.is_some() {
+        return Err(self_managed_elsewhere());
+    }
     let id = &input.db_instance_id;
     let instance = db
         .instance(id)
         .await?
         .ok_or_else(|| ActivityError::DbInstanceNotFound { id: id.clone() })?;
     let lag = read_lag(metrics, id, input.lag_window_seconds).await?;
+    verdict(
+        &input,
+        ReplicaFacts {
+            status: instance.status,
+            engine: instance.engine,
+            replica_source: instance.replica_source,
+            backup_retention_days: instance.backup_retention_days,
+            lag,
+        },
+    )
+}
+
+/// The lag of a self-managed replica: `Seconds_Behind_Master` while both replication threads
+/// run; stopped threads or NULL are "unknown", with the reason.
+pub(crate) fn replica_lag(replica: Option<&ReplicaStatus>) -> LagReading {
+    let unknown = |detail: String| LagReading {
+        seconds: None,
+        last_known_seconds: None,
+        detail,
+    };
+    match replica {
+        None => unknown("not a replica: SHOW REPLICA STATUS is empty".into()),
+        Some(r) if !r.io_running || !r.sql_running => unknown(format!(
+            "replication is not running (IO thread {}, SQL thread {}){}",
+            if r.io_running { "running" } else { "stopped" },
+            if r.sql_running { "running" } else { "stopped" },
+            if r.last_error.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", r.last_error)
+            }
+        )),
+        Some(ReplicaStatus {
+            seconds_behind_source: None,
+            ..
+        }) => unknown("Seconds_Behind_Master is NULL".into()),
+        Some(ReplicaStatus {
+            seconds_behind_source: Some(s),
+            ..
+        }) => LagReading {
+            seconds: Some(*s as f64),
+            last_known_seconds: Some(*s as f64),
+            detail: format!("Seconds_Behind_Master {s} s"),
+        },
+    }
+}
+
+/// A self-managed MySQL/MariaDB replica (`self_managed`), read with `SHOW REPLICA STATUS`.
+/// Backups are not visible over SQL: reported as not enabled.
+pub async fn run_self_managed(
+    input: CheckReplicaInput,
+    config: &dyn ConfigStore,
+    mysql: &dyn MySql,
+) -> Result<CheckReplicaOutput> {
+    input.validate()?;
+    let connection = input.self_managed.as_ref().ok_or_else(|| {
+        ActivityError::invalid("self_managed", "is required for a self-managed server")
+    })?;
+    let server = connection.login(config).await?;
+    let mut session = mysql.connect(&server, SessionMode::ReadOnly).await?;
+    let read = async {
+        let version = session.version().await?;
+        let replica = session.replica_status().await?;
+        Ok::<_, ActivityError>((version, replica))
+    }
+    .await;
+    session.close().await;
+    let (version, replica) = read?;
+    let facts = ReplicaFacts {
+        status: "available".into(),
+        engine: engine_of(&version),
+        replica_source: replica.as_ref().map(|r| r.source.clone()),
+        backup_retention_days: 0,
+        lag: replica_lag(replica.as_ref()),
+    };
+    verdict(&input, facts)
+}
+
+/// `mariadb` or `mysql`, from `SELECT VERSION()`.
+pub(crate) fn engine_of(version: &str) -> String {
+    if version.to_ascii_lowercase().contains("mariadb") {
+        "mariadb".into()
+    } else {
+        "mysql".into()
+    }
+}
+
+/// The RPO verdict and the gate, the same for every kind of replica.
+fn verdict(input: &CheckReplicaInput, facts: ReplicaFacts) -> Result<CheckReplicaOutput> {
+    let id = &input.db_instance_id;
+    let ReplicaFacts {
+        status,
+        engine,
+        replica_source,
+        backup_retention_days,
+        lag,
+    } = facts;
     let verdict = match lag.seconds {
         None => RpoVerdict::Unknown,
         Some(s) if s <= input.max_lag_seconds => RpoVerdict::WithinLimit,
         Some(_) => RpoVerdict::TooHigh,
     };
     let override_used = verdict != RpoVerdict::WithinLimit && input.rpo_override.is_some();
-    let is_replica = instance.replica_source.is_some();
+    let is_replica = replica_source.is_some();
     let output = CheckReplicaOutput {
         db_instance_id: id.clone(),
-        status: instance.status.clone(),
-        engine: instance.engine.clone(),
+        backing_up: status == "backing-up",
+        status,
+        engine,
         is_replica,
-        replica_source: instance.replica_source.clone(),
-        backups_enabled: instance.backup_retention_days > 0,
-        backup_retention_days: instance.backup_retention_days,
-        backing_up: instance.status == "backing-up",
+        replica_source,
+        backups_enabled: backup_retention_days > 0,
+        backup_retention_days,
         lag_known: lag.seconds.is_some(),
         lag_seconds: lag.seconds,
         last_known_lag_seconds: lag.last_known_seconds,
@@ -228,17 +358,27 @@ impl Activity for CheckReplica {
         DbInstanceNotFound,
         NotAReplica,
         ReplicaLagTooHigh,
-        ReplicaLagUnknown
+        ReplicaLagUnknown,
+        ConfigNotFound,
+        SecretMalformed,
+        DatabaseUnreachable,
+        SqlError
     ];
     type Input = CheckReplicaInput;
     type Output = CheckReplicaOutput;
     fn permissions() -> Vec<Permission> {
-        replica_lag_permissions()
+        let mut permissions = replica_lag_permissions();
+        permissions.push(mysql_secret_permission());
+        permissions
     }
 }
 
 impl Handler for CheckReplica {
     async fn handle(input: CheckReplicaInput, env: &AwsEnv) -> Result<CheckReplicaOutput> {
+        if let Some(connection) = &input.self_managed {
+            let config = env.config_store(connection.region.as_deref());
+            return run_self_managed(input, &config, &MySqlClient).await;
+        }
         let region = input.region.clone();
         let region = region.as_deref();
         run(input, &env.database(region), &env.metrics(region)).await

@@ -77,6 +77,12 @@ pub enum ActivityError {
     ReplicaIdInUse { id: String, detail: String },
     #[error("source {source_id} is encrypted: a cross-region replica needs a KMS key in the target region (`kms_key_id`)")]
     KmsKeyRequired { source_id: String },
+    #[error("database server {server} did not answer: {detail}")]
+    DatabaseUnreachable { server: String, detail: String },
+    #[error("database server {server} refused a statement: {detail}")]
+    SqlError { server: String, detail: String },
+    #[error("database server {server} is not writable yet: {detail}")]
+    DatabaseNotWritable { server: String, detail: String },
 
     // ---- configuration store ---------------------------------------------------------------
     #[error("{store} `{name}` not found")]
@@ -147,6 +153,14 @@ pub enum ActivityError {
     #[error("state machine {arn} not found (not deployed in its region?)")]
     StateMachineNotFound { arn: String },
 
+    // ---- background jobs and the write gate --------------------------------------------------
+    #[error("background-jobs runner {runner} not found")]
+    JobRunnerNotFound { runner: String },
+    #[error("web ACL {name} ({id}) not found (regional scope)")]
+    WebAclNotFound { name: String, id: String },
+    #[error("web ACL {name} kept changing under the write ({attempts} attempts, WAFOptimisticLockException)")]
+    WebAclBusy { name: String, attempts: u32 },
+
     // ---- the Lambda wiring -----------------------------------------------------------------
     #[error("no activity named `{name}` (the function's handler setting)")]
     UnknownActivity { name: String },
@@ -175,6 +189,9 @@ pub const ALL: &[&str] = &[
     "ParameterGroupNotFound",
     "ReplicaIdInUse",
     "KmsKeyRequired",
+    "DatabaseUnreachable",
+    "SqlError",
+    "DatabaseNotWritable",
     "ConfigNotFound",
     "SecretMalformed",
     "StateMalformed",
@@ -199,6 +216,9 @@ pub const ALL: &[&str] = &[
     "TargetRegionUnhealthy",
     "TargetAlreadyActive",
     "StateMachineNotFound",
+    "JobRunnerNotFound",
+    "WebAclNotFound",
+    "WebAclBusy",
     "UnknownActivity",
 ];
 
@@ -214,6 +234,11 @@ pub const RETRYABLE: &[&str] = &[
     "ReplicaNotInSync",
     "SmokeTestFailed",
     "CacheUnavailable",
+    "DatabaseUnreachable",
+    // A just-promoted server (RDS applying the promotion) stays read_only for a few seconds.
+    "DatabaseNotWritable",
+    // Someone else was editing the web ACL; a later read gets a fresh lock token.
+    "WebAclBusy",
 ];
 
 /// The errors any activity that calls AWS can return besides its own.
@@ -262,6 +287,9 @@ impl ActivityError {
             ParameterGroupNotFound { .. } => "ParameterGroupNotFound",
             ReplicaIdInUse { .. } => "ReplicaIdInUse",
             KmsKeyRequired { .. } => "KmsKeyRequired",
+            DatabaseUnreachable { .. } => "DatabaseUnreachable",
+            SqlError { .. } => "SqlError",
+            DatabaseNotWritable { .. } => "DatabaseNotWritable",
             ConfigNotFound { .. } => "ConfigNotFound",
             SecretMalformed { .. } => "SecretMalformed",
             StateMalformed { .. } => "StateMalformed",
@@ -286,6 +314,9 @@ impl ActivityError {
             TargetRegionUnhealthy { .. } => "TargetRegionUnhealthy",
             TargetAlreadyActive { .. } => "TargetAlreadyActive",
             StateMachineNotFound { .. } => "StateMachineNotFound",
+            JobRunnerNotFound { .. } => "JobRunnerNotFound",
+            WebAclNotFound { .. } => "WebAclNotFound",
+            WebAclBusy { .. } => "WebAclBusy",
             UnknownActivity { .. } => "UnknownActivity",
         }
     }

@@ -3,16 +3,22 @@
 //! isolating one) and put the shop into maintenance mode. It never fails because the primary
 //! region is down: it finishes within `timeout_seconds` and reports `fenced`, `unreachable` or
 //! `failed`, so the workflow decides (split-brain risk is the workflow's call, with the facts).
+//! A self-managed MySQL/MariaDB primary (`read_only_server`) is fenced over SQL with
+//! `SET GLOBAL read_only = ON`.
 
 use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
 use crate::iam;
 use crate::lambda::Handler;
-use crate::ports::{ConfigStore, Database};
+use crate::net::MySqlClient;
+use crate::ports::mysql::{MySqlConnection, SessionMode};
+use crate::ports::{ConfigStore, Database, MySql};
+use crate::reserve_order_ids::mysql_secret_permission;
 use crate::set_read_only::apply_read_only;
 use crate::validate::{self, Validate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::future::Future;
 use std::time::{Duration, Instant};
 use wfc_contract::{Activity, Permission};
 
@@ -30,6 +36,9 @@ pub enum FenceMethod {
     Stop,
     /// Replace the instance's security groups with these (a group that admits nobody).
     Isolate { security_group_ids: Vec<String> },
+    /// A self-managed MySQL/MariaDB server: `SET GLOBAL read_only = ON` over SQL (users without
+    /// SUPER, the shop's, can no longer write). `db_instance_id` then only names it.
+    ReadOnlyServer { connection: MySqlConnection },
 }
 
 /// The flag the shop reads to show a maintenance page and refuse writes (503 + Retry-After).
@@ -73,6 +82,9 @@ impl Validate for FencePrimaryInput {
             FenceMethod::ReadOnly {
                 parameter_group: Some(group),
             } => validate::parameter_group_name("method.parameter_group", group)?,
+            FenceMethod::ReadOnlyServer { connection } => {
+                connection.validate("method.connection")?;
+            }
             FenceMethod::Isolate { security_group_ids } => {
                 validate::list("method.security_group_ids", security_group_ids, 5)?;
                 for (i, sg) in security_group_ids.iter().enumerate() {
@@ -144,6 +156,7 @@ async fn fence(db: &dyn Database, input: &FencePrimaryInput) -> Result<bool> {
             db.stop_instance(id).await?;
             Ok(false)
         }
+        FenceMethod::ReadOnlyServer { .. } => Err(self_managed_elsewhere()),
         FenceMethod::Isolate { security_group_ids } => {
             let mut current = instance.security_groups.clone();
             let mut wanted = security_group_ids.clone();
@@ -158,25 +171,86 @@ async fn fence(db: &dyn Database, input: &FencePrimaryInput) -> Result<bool> {
     }
 }
 
+/// A self-managed server, `read_only` on; `Ok(already)`.
+async fn fence_server(
+    connection: &MySqlConnection,
+    secrets: &dyn ConfigStore,
+    mysql: &dyn MySql,
+) -> Result<bool> {
+    let server = connection.login(secrets).await?;
+    let mut session = mysql.connect(&server, SessionMode::ReadWrite).await?;
+    let fenced = async {
+        if session.read_only().await? {
+            return Ok(true);
+        }
+        session.set_read_only(true).await?;
+        Ok(false)
+    }
+    .await;
+    session.close().await;
+    fenced
+}
+
+fn self_managed_elsewhere() -> ActivityError {
+    ActivityError::invalid(
+        "method",
+        "read_only_server is fenced over SQL (run_self_managed; the Lambda handler picks it)",
+    )
+}
+
 /// Reachability, not success, decides between `unreachable` and `failed`.
 fn unreachable(error: &ActivityError) -> bool {
     matches!(
         error,
-        ActivityError::AwsUnavailable { .. } | ActivityError::AwsThrottled { .. }
+        ActivityError::AwsUnavailable { .. }
+            | ActivityError::AwsThrottled { .. }
+            | ActivityError::DatabaseUnreachable { .. }
     )
 }
 
+/// RDS methods (`read_only`, `stop`, `isolate`).
 pub async fn run(
     input: FencePrimaryInput,
     db: &dyn Database,
     config: &dyn ConfigStore,
 ) -> Result<FencePrimaryOutput> {
     input.validate()?;
+    if matches!(input.method, FenceMethod::ReadOnlyServer { .. }) {
+        return Err(self_managed_elsewhere());
+    }
+    finish(&input, fence(db, &input), config).await
+}
+
+/// `read_only_server`: the credentials' secret is read through `secrets` (the connection's
+/// region), the maintenance flag written through `config` (the primary region).
+pub async fn run_self_managed(
+    input: FencePrimaryInput,
+    secrets: &dyn ConfigStore,
+    config: &dyn ConfigStore,
+    mysql: &dyn MySql,
+) -> Result<FencePrimaryOutput> {
+    input.validate()?;
+    let FenceMethod::ReadOnlyServer { connection } = &input.method else {
+        return Err(ActivityError::invalid(
+            "method",
+            "run_self_managed fences only read_only_server",
+        ));
+    };
+    finish(&input, fence_server(connection, secrets, mysql), config).await
+}
+
+/// Fences the database (`database`) and sets the maintenance flag at once, each within the
+/// time budget, and reports what happened.
+async fn finish(
+    input: &FencePrimaryInput,
+    database: impl Future<Output = Result<bool>>,
+    config: &dyn ConfigStore,
+) -> Result<FencePrimaryOutput> {
     let started = Instant::now();
     let limit = Duration::from_secs(input.timeout_seconds.into());
     let timed_out = || format!("no answer within {} s", input.timeout_seconds);
     // Both at once: each gets the whole time budget, and a dead region costs it only once.
-    let database = tokio::time::timeout(limit, fence(db, &input));
+    let database = tokio::time::timeout(limit, database);
     let maintenance = async {
         match &input.maintenance {
             None => None,
@@ -196,6 +270,7 @@ pub async fn run(
                 FenceMethod::ReadOnly { .. } => "read_only=1",
                 FenceMethod::Stop => "stopped",
                 FenceMethod::Isolate { .. } => "isolated by security groups",
+                FenceMethod::ReadOnlyServer { .. } => "read_only=ON on the server",
             };
             let when = if already { " (already)" } else { "" };
             (FenceOutcome::Fenced, already, format!("{how}{when}"))
@@ -242,6 +317,7 @@ impl Activity for FencePrimary {
                 &[iam::RDS_ANY_REGION_PARAMETER_GROUP],
             ),
             Permission::new(&["ssm:PutParameter"], &[iam::SSM_ANY_REGION_PARAMETER]),
+            mysql_secret_permission(),
         ]
     }
 }
@@ -249,6 +325,11 @@ impl Activity for FencePrimary {
 impl Handler for FencePrimary {
     async fn handle(input: FencePrimaryInput, env: &AwsEnv) -> Result<FencePrimaryOutput> {
         let region = Some(input.primary_region.as_str());
+        if let FenceMethod::ReadOnlyServer { connection } = &input.method {
+            let secrets = env.config_store(connection.region.as_deref());
+            let config = env.config_store(region);
+            return run_self_managed(input, &secrets, &config, &MySqlClient).await;
+        }
         let (db, config) = (env.database(region), env.config_store(region));
         run(input, &db, &config).await
     }

@@ -27,19 +27,24 @@ pub mod net;
 
 pub mod assess_outage;
 pub mod await_replica_in_sync;
+pub mod background_jobs;
 pub mod check_failover_guard;
 pub mod check_media_replication;
 pub mod check_replica;
+pub mod check_shop_identity;
 pub mod create_replica;
 pub mod describe_database;
 pub mod failover_global_cluster;
 pub mod fence_primary;
+pub mod flush_cache;
 pub mod notify;
 pub mod prepare_cache;
 pub mod promote_replica;
 pub mod promotion_waiter;
+pub mod reconcile_gap;
 pub mod record_state;
 pub mod repoint_app;
+pub mod reserve_order_ids;
 pub mod scale_compute;
 pub mod set_maintenance;
 pub mod set_read_only;
@@ -47,6 +52,7 @@ pub mod smoke_test;
 pub mod start_workflow;
 pub mod switch_dns;
 pub mod validate_request;
+pub mod write_gate;
 
 pub use error::{ActivityError, Result};
 
@@ -66,6 +72,7 @@ macro_rules! with_activities {
             $crate::switch_dns::SwitchDns,
             $crate::smoke_test::SmokeTest,
             $crate::prepare_cache::PrepareCache,
+            $crate::flush_cache::FlushCache,
             $crate::check_media_replication::CheckMediaReplication,
             $crate::notify::Notify,
             $crate::record_state::RecordState,
@@ -78,6 +85,14 @@ macro_rules! with_activities {
             $crate::set_maintenance::SetMaintenance,
             $crate::promotion_waiter::RegisterWaiter,
             $crate::promotion_waiter::WakeWaiter,
+            $crate::reserve_order_ids::ReserveOrderIds,
+            $crate::reconcile_gap::ReconcileGap,
+            $crate::background_jobs::PauseBackgroundJobs,
+            $crate::background_jobs::ResumeBackgroundJobs,
+            $crate::background_jobs::CheckBackgroundJobs,
+            $crate::write_gate::GateWrites,
+            $crate::write_gate::OpenWrites,
+            $crate::check_shop_identity::CheckShopIdentity,
         )
     };
 }

@@ -1,11 +1,17 @@
 //! `promote_replica`: RDS MySQL `PromoteReadReplica` on the DR replica. Idempotent: an instance
 //! that is no longer a replica is reported as already promoted. There is no "promotion completed"
 //! event for RDS MySQL, so completion is polled with `describe_database`.
+//! A self-managed MySQL/MariaDB replica (`self_managed`) is promoted over SQL: replication
+//! stopped and forgotten (`STOP REPLICA; RESET REPLICA ALL`), then `read_only` off.
 
 use crate::aws::AwsEnv;
+use crate::check_replica::self_managed_elsewhere;
 use crate::error::{ActivityError, Result};
 use crate::lambda::Handler;
-use crate::ports::Database;
+use crate::net::MySqlClient;
+use crate::ports::mysql::{MySqlConnection, SessionMode};
+use crate::ports::{ConfigStore, Database, MySql};
+use crate::reserve_order_ids::mysql_secret_permission;
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
 use schemars::JsonSchema;
@@ -24,6 +30,10 @@ pub struct PromoteReplicaInput {
     /// Backup retention of the promoted instance, in days (1–35); default: unchanged.
     #[serde(default)]
     pub backup_retention_days: Option<i32>,
+    /// A self-managed MySQL/MariaDB replica: promoted over SQL, not RDS (`db_instance_id` then
+    /// only names it in the output).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_managed: Option<MySqlConnection>,
 }
 
 impl Validate for PromoteReplicaInput {
@@ -32,6 +42,9 @@ impl Validate for PromoteReplicaInput {
         validate::optional_region("region", &self.region)?;
         if let Some(days) = self.backup_retention_days {
             validate::range("backup_retention_days", days, 1, 35)?;
+        }
+        if let Some(c) = &self.self_managed {
+            c.validate("self_managed")?;
         }
         Ok(())
     }
@@ -51,6 +64,9 @@ pub struct PromoteReplicaOutput {
 
 pub async fn run(input: PromoteReplicaInput, db: &dyn Database) -> Result<PromoteReplicaOutput> {
     input.validate()?;
+    if input.self_managed.is_some() {
+        return Err(self_managed_elsewhere());
+    }
     let id = &input.db_instance_id;
     let instance = db
         .instance(id)
@@ -87,26 +103,78 @@ pub async fn run(input: PromoteReplicaInput, db: &dyn Database) -> Result<Promot
     Ok(output(false, true))
 }
 
+/// A self-managed replica: stop and reset replication, then `read_only` off. Idempotent: a server
+/// that is no longer a replica and is writable is `already_promoted`; one that is no longer a
+/// replica but still read-only (a retry after a half-done promotion) only gets `read_only` off.
+/// `status` is the server's state before the call: `replica`, `read-only` or `writable`.
+pub async fn run_self_managed(
+    input: PromoteReplicaInput,
+    config: &dyn ConfigStore,
+    mysql: &dyn MySql,
+) -> Result<PromoteReplicaOutput> {
+    input.validate()?;
+    let connection = input.self_managed.as_ref().ok_or_else(|| {
+        ActivityError::invalid("self_managed", "is required for a self-managed server")
+    })?;
+    let server = connection.login(config).await?;
+    let mut session = mysql.connect(&server, SessionMode::ReadWrite).await?;
+    let promote = async {
+        let replica = session.replica_status().await?.is_some();
+        let read_only = session.read_only().await?;
+        let status = match (replica, read_only) {
+            (true, _) => "replica",
+            (false, true) => "read-only",
+            (false, false) => "writable",
+        };
+        if replica {
+            session.stop_replication().await?;
+        }
+        if read_only {
+            session.set_read_only(false).await?;
+        }
+        Ok::<_, ActivityError>(PromoteReplicaOutput {
+            db_instance_id: input.db_instance_id.clone(),
+            already_promoted: !replica && !read_only,
+            promotion_started: replica || read_only,
+            status: status.into(),
+        })
+    }
+    .await;
+    session.close().await;
+    promote
+}
+
 impl Activity for PromoteReplica {
     const NAME: &'static str = "promote_replica";
     const ERRORS: &'static [&'static str] = aws_errors![
         DbInstanceNotFound,
         UnsupportedEngine,
         BackupInProgress,
-        DbInstanceNotAvailable
+        DbInstanceNotAvailable,
+        ConfigNotFound,
+        SecretMalformed,
+        DatabaseUnreachable,
+        SqlError
     ];
     type Input = PromoteReplicaInput;
     type Output = PromoteReplicaOutput;
     fn permissions() -> Vec<Permission> {
-        vec![Permission::new(
-            &["rds:DescribeDBInstances", "rds:PromoteReadReplica"],
-            &[iam::RDS_DB],
-        )]
+        vec![
+            Permission::new(
+                &["rds:DescribeDBInstances", "rds:PromoteReadReplica"],
+                &[iam::RDS_DB],
+            ),
+            mysql_secret_permission(),
+        ]
     }
 }
 
 impl Handler for PromoteReplica {
     async fn handle(input: PromoteReplicaInput, env: &AwsEnv) -> Result<PromoteReplicaOutput> {
+        if let Some(connection) = &input.self_managed {
+            let config = env.config_store(connection.region.as_deref());
+            return run_self_managed(input, &config, &MySqlClient).await;
+        }
         let db = env.database(input.region.as_deref());
         run(input, &db).await
     }

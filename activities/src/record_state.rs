@@ -1,6 +1,7 @@
-//! `record_state`: the DR state — active region, incident id, time of the last failover, and
-//! whether a failover or failback is running — as JSON in an SSM parameter. The anti-flap guard
-//! and `validate_request` read it. Idempotent: the same state is not written twice.
+//! `record_state`: the DR state — active region, incident id, time of the last failover, whether
+//! a failover or failback is running, and which region owns background jobs — as JSON in an SSM
+//! parameter. The anti-flap guard and `validate_request` read it. Idempotent: the same state is
+//! not written twice.
 
 use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
@@ -33,6 +34,9 @@ pub struct DrState {
     pub status: DrStatus,
     /// RFC 3339; the anti-flap guard measures from here.
     pub last_failover_at: Option<String>,
+    /// The region whose runner runs WP-Cron and Action Scheduler (absent: never recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_jobs_region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -50,6 +54,10 @@ pub struct RecordStateInput {
     /// Region of the parameter; default: the function's own.
     #[serde(default)]
     pub region: Option<String>,
+    /// The region that owns background jobs now (its runner was resumed); default: the
+    /// recorded one is kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_jobs_region: Option<String>,
 }
 
 impl Validate for RecordStateInput {
@@ -60,6 +68,7 @@ impl Validate for RecordStateInput {
         if let Some(at) = &self.failover_at {
             validate::timestamp("failover_at", at)?;
         }
+        validate::optional_region("background_jobs_region", &self.background_jobs_region)?;
         validate::optional_region("region", &self.region)
     }
 }
@@ -96,17 +105,24 @@ pub async fn run(input: RecordStateInput, config: &dyn ConfigStore) -> Result<Re
         (None, DrStatus::Idle) => previous.as_ref().and_then(|p| p.last_failover_at.clone()),
         (None, _) => Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string()),
     };
+    let background_jobs_region = input.background_jobs_region.clone().or_else(|| {
+        previous
+            .as_ref()
+            .and_then(|p| p.background_jobs_region.clone())
+    });
     let current = DrState {
         active_region: input.active_region,
         incident_id: input.incident_id,
         status: input.status,
         last_failover_at,
+        background_jobs_region,
     };
     // A start with no explicit time is the same start if everything else is the same.
     let same = previous.as_ref().is_some_and(|p| {
         p.active_region == current.active_region
             && p.incident_id == current.incident_id
             && p.status == current.status
+            && p.background_jobs_region == current.background_jobs_region
             && (input.failover_at.is_none() || p.last_failover_at == current.last_failover_at)
     });
     if same {

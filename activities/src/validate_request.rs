@@ -32,6 +32,17 @@ pub struct FailbackRequest {
     /// How long writes may be paused for the cutback (10–3600 s).
     #[serde(default = "default_pause")]
     pub max_write_pause_seconds: u32,
+    /// Orders of the replication gap that staff have handled (re-created, refunded): the
+    /// reconciliation report lists them but does not count them as unresolved. Required in the
+    /// schema (may be `[]`): the workflow reads it by path.
+    #[serde(default)]
+    #[schemars(required)]
+    pub handled_order_ids: Vec<u64>,
+    /// Staff reconciled the gap another way (the old primary is gone and its snapshot was
+    /// checked by hand): the failback goes on without a report or with unresolved orders.
+    #[serde(default)]
+    #[schemars(required)]
+    pub gap_reconciled: bool,
 }
 
 fn default_pause() -> u32 {

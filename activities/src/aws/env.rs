@@ -129,6 +129,21 @@ impl AwsEnv {
         AwsWorkflows::new(aws_sdk_sfn::Client::new(&self.config(region)))
     }
 
+    /// SES v2 (`check_shop_identity`: production access in the DR region).
+    pub fn mail_account(&self, region: Option<&str>) -> super::AwsMailAccount {
+        super::AwsMailAccount::new(aws_sdk_sesv2::Client::new(&self.config(region)))
+    }
+
+    /// EventBridge Scheduler (the background-jobs runner's schedule).
+    pub fn schedules(&self, region: Option<&str>) -> super::AwsSchedules {
+        super::AwsSchedules::new(aws_sdk_scheduler::Client::new(&self.config(region)))
+    }
+
+    /// AWS WAF, regional scope (the write gate on the region's ALB).
+    pub fn write_gate(&self, region: Option<&str>) -> super::AwsWriteGate {
+        super::AwsWriteGate::new(aws_sdk_wafv2::Client::new(&self.config(region)))
+    }
+
     /// The plain HTTP client (smoke tests, webhooks).
     pub fn http(&self) -> crate::net::HttpClient {
         crate::net::HttpClient::new(self.http.clone())

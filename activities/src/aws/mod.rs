@@ -9,9 +9,12 @@ mod config;
 mod database;
 mod dns;
 mod env;
+mod mail;
 mod metrics;
 mod notifier;
 mod objects;
+mod scheduler;
+mod waf;
 mod workflows;
 
 pub use cache::AwsGlobalCache;
@@ -20,9 +23,12 @@ pub use config::AwsConfigStore;
 pub use database::AwsDatabase;
 pub use dns::AwsDns;
 pub use env::AwsEnv;
+pub use mail::AwsMailAccount;
 pub use metrics::AwsMetrics;
 pub use notifier::AwsNotifier;
 pub use objects::AwsObjectReplication;
+pub use scheduler::AwsSchedules;
+pub use waf::AwsWriteGate;
 pub use workflows::AwsWorkflows;
 
 use crate::error::ActivityError;

@@ -2,9 +2,11 @@
 //! (flushing stale keys from the DR cache).
 
 mod http;
+mod mysql;
 mod redis;
 
 pub use http::HttpClient;
+pub use mysql::MySqlClient;
 pub use redis::RedisKeys;
 
 /// What went wrong with an HTTP request, without the URL (reqwest's `Display` prints it, and a

@@ -1,5 +1,6 @@
-//! `KeyStore` over the Redis protocol (RESP2): `SCAN … MATCH` and `UNLINK`, nothing else. A full
-//! Redis client would be a large dependency for two commands.
+//! `KeyStore` over the Redis protocol (RESP2): `SCAN … MATCH` and `UNLINK` (stale keys), `SELECT`,
+//! `DBSIZE` and `FLUSHDB ASYNC` (a whole logical database), nothing else. A full Redis client
+//! would be a large dependency for five commands.
 
 use crate::error::{ActivityError, Result};
 use crate::ports::cache::{CacheEndpoint, KeyStore};
@@ -140,6 +141,43 @@ impl Session<'_> {
     }
 }
 
+impl Session<'_> {
+    async fn flush_database(&self, database: u32) -> Result<u64> {
+        let mut conn = self.connect().await?;
+        // A new connection is on database 0; SELECT only another, since ElastiCache in cluster
+        // mode and Serverless refuse SELECT of anything but 0 (and some builds SELECT at all).
+        if database != 0 {
+            let index = database.to_string();
+            match self
+                .command(&mut conn, &[b"SELECT", index.as_bytes()])
+                .await?
+            {
+                Reply::Simple => {}
+                Reply::Error(e) => {
+                    return Err(ActivityError::invalid(
+                        "database",
+                        format!("{} refused SELECT {database}: {e}", self.endpoint()),
+                    ))
+                }
+                other => return Err(self.failure(format!("SELECT: unexpected {other:?}"))),
+            }
+        }
+        let keys_before = match self.command(&mut conn, &[b"DBSIZE"]).await? {
+            Reply::Integer(n) => n.max(0) as u64,
+            Reply::Error(e) => return Err(self.failure(format!("DBSIZE: {e}"))),
+            other => return Err(self.failure(format!("DBSIZE: unexpected {other:?}"))),
+        };
+        // ASYNC: the keys are gone at once, the memory is freed in the background, so a large
+        // cache does not block the server (Redis 4.0+).
+        match self.command(&mut conn, &[b"FLUSHDB", b"ASYNC"]).await? {
+            Reply::Simple => Ok(keys_before),
+            // e.g. READONLY on a replica that is not promoted yet: worth a retry.
+            Reply::Error(e) => Err(self.failure(format!("FLUSHDB: {e}"))),
+            other => Err(self.failure(format!("FLUSHDB: unexpected {other:?}"))),
+        }
+    }
+}
+
 fn scan_reply(reply: Reply) -> std::result::Result<(Vec<u8>, Vec<Vec<u8>>), String> {
     match reply {
         Reply::Array(mut parts) if parts.len() == 2 => {
@@ -214,6 +252,18 @@ impl KeyStore for RedisKeys {
     ) -> Result<u64> {
         let session = Session { endpoint };
         tokio::time::timeout(timeout, session.delete_all(patterns))
+            .await
+            .unwrap_or_else(|_| Err(session.failure(format!("no answer within {timeout:?}"))))
+    }
+
+    async fn flush_database(
+        &self,
+        endpoint: &CacheEndpoint,
+        database: u32,
+        timeout: Duration,
+    ) -> Result<u64> {
+        let session = Session { endpoint };
+        tokio::time::timeout(timeout, session.flush_database(database))
             .await
             .unwrap_or_else(|_| Err(session.failure(format!("no answer within {timeout:?}"))))
     }

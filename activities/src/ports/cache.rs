@@ -1,4 +1,5 @@
-//! The shop's Redis cache: an ElastiCache global datastore, and the keys of one cluster.
+//! The shop's Redis cache: an ElastiCache global datastore, and the keys of one cluster (stale
+//! ones deleted by pattern, or a whole logical database flushed).
 
 use super::config::SecretValue;
 use crate::error::Result;
@@ -51,6 +52,16 @@ pub trait KeyStore: Send + Sync {
         &self,
         endpoint: &CacheEndpoint,
         patterns: &[String],
+        timeout: Duration,
+    ) -> Result<u64>;
+
+    /// Empties one logical database (`SELECT`, `DBSIZE`, `FLUSHDB ASYNC`) within `timeout`;
+    /// returns how many keys it held just before. Fails with `CacheUnavailable`; a database the
+    /// server will not select (out of range, cluster mode) is `InvalidInput` at `database`.
+    async fn flush_database(
+        &self,
+        endpoint: &CacheEndpoint,
+        database: u32,
         timeout: Duration,
     ) -> Result<u64>;
 }

@@ -134,6 +134,16 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
             "primary_region",
         ),
         (
+            "flush_cache",
+            json!({"host": "cache.local", "database": 16, "auth_token_secret_id": "redis-auth"}),
+            "database",
+        ),
+        (
+            "smoke_test",
+            json!({"woocommerce": {"site_url": "https://shop.example.com", "canary_product_id": 0}}),
+            "woocommerce.canary_product_id",
+        ),
+        (
             "check_media_replication",
             json!({"source_bucket": "media", "max_pending_operations": -5}),
             "max_pending_operations",
@@ -223,6 +233,43 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
             "set_maintenance",
             json!({"parameter_name": "/woo/maintenance", "on": "yes"}),
             "on",
+        ),
+        (
+            "check_shop_identity",
+            json!({"regions": [{"region": "us-east-1", "salts_secret_id": "s", "config_parameter": "/p"}], "site_url": "https://shop.example.com", "plugins": ["woocommerce"], "dr_region": "us-west-2"}),
+            "regions",
+        ),
+        (
+            "reserve_order_ids",
+            json!({"connection": {"host": "db.local", "secret_id": "s"}, "table_prefix": "wp_;DROP", "margin": 1000000}),
+            "table_prefix",
+        ),
+        (
+            "reconcile_gap",
+            json!({"old_primary": {"host": "db.local", "secret_id": "s"}, "new_primary": {"host": "db.local", "secret_id": "s"}}),
+            "new_primary",
+        ),
+        // Background jobs and the write gate.
+        (
+            "pause_background_jobs",
+            json!({"runner": {"kind": "scheduler", "schedule_name": ""}}),
+            "runner.schedule_name",
+        ),
+        (
+            "resume_background_jobs",
+            json!({"runner": {"kind": "ecs_service", "cluster": "c", "service": "s", "desired_count": 0}}),
+            "runner.desired_count",
+        ),
+        ("check_background_jobs", json!({"runners": []}), "runners"),
+        (
+            "gate_writes",
+            json!({"web_acl_name": "woo-alb", "web_acl_id": "0b1e3c1a-7f1e-4f8e-9a0b-2c7d0e5f6a11", "retry_after_seconds": 0}),
+            "retry_after_seconds",
+        ),
+        (
+            "open_writes",
+            json!({"web_acl_name": "woo-alb", "web_acl_id": "0b1e3c1a-7f1e-4f8e-9a0b-2c7d0e5f6a11", "paths": ["checkout"]}),
+            "paths[0]",
         ),
     ]
 }

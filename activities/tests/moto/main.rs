@@ -5,10 +5,14 @@
 mod app;
 mod database;
 mod fakes;
+mod flush_cache;
+mod identity;
 mod invalid_input;
+mod jobs_gate;
 mod logic;
 mod redis_fake;
 mod schemas;
+mod shop_smoke;
 mod start_workflow;
 mod support;
 mod traffic;
@@ -25,6 +29,10 @@ fn main() {
     trials.extend(invalid_input::tests());
     trials.extend(schemas::tests());
     trials.extend(start_workflow::tests());
+    trials.extend(identity::tests());
+    trials.extend(jobs_gate::tests());
+    trials.extend(shop_smoke::tests());
+    trials.extend(flush_cache::tests());
     let conclusion = libtest_mimic::run(&args, trials);
     drop(moto);
     conclusion.exit();
