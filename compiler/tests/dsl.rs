@@ -384,7 +384,11 @@ fn a_sub_chain_is_reused_without_writing_names_twice() {
 #[test]
 fn a_type_test_applies_to_a_field_of_any_type() {
     // IsPresent/IsNull test any field: a number, a string or a boolean may be absent or null.
-    for path in ["$.lag.Payload.seconds", "$.lag.Payload.status", "$.lag.Payload.known"] {
+    for path in [
+        "$.lag.Payload.seconds",
+        "$.lag.Payload.status",
+        "$.lag.Payload.known",
+    ] {
         let wf = Workflow::new("t").input::<Input>();
         let check = wf
             .task::<CheckLag>("Check")

@@ -395,8 +395,7 @@ pub(crate) fn ip_address(s: &str) -> Result<(), String> {
 /// An EventBridge Scheduler schedule or group name, or an AWS WAF web ACL name.
 pub(crate) fn aws_resource_name(s: &str) -> Result<(), String> {
     expect(
-        (1..=64).contains(&s.len())
-            && all(s, |c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
+        (1..=64).contains(&s.len()) && all(s, |c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
         "a name of 1–64 letters, digits, hyphens, underscores and dots",
     )
 }
@@ -414,7 +413,9 @@ pub(crate) fn sql_name(s: &str) -> Result<(), String> {
 pub(crate) fn plugin_slug(s: &str) -> Result<(), String> {
     expect(
         (1..=100).contains(&s.len())
-            && all(s, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c)),
+            && all(s, |c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c)
+            }),
         "a plugin slug such as woocommerce-gateway-stripe",
     )
 }

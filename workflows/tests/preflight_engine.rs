@@ -13,6 +13,8 @@ struct World {
     denied: Option<&'static str>,
     /// Route 53 refuses the record lookup.
     records_refused: bool,
+    /// Background jobs run in both regions (a failover's old runner came back).
+    two_job_runners: bool,
 }
 
 fn handlers(world: World, calls: &Calls) -> Handlers {
@@ -98,7 +100,35 @@ fn handlers(world: World, calls: &Calls) -> Handlers {
         record(&c, "putMetricData", &r.payload);
         TaskOutcome::Succeeded(json!({}))
     };
+    let identity = |_: &TaskRequest| {
+        TaskOutcome::Succeeded(json!({
+            "identical": true,
+            "checks": [{ "name": "salts", "ok": true, "detail": "equal" }],
+            "ses_production_access": true, "ses_detail": "production access",
+            "dr_egress_ips": ["198.51.100.20"], "summary": "identical in both regions",
+        }))
+    };
+    let two = world.two_job_runners;
+    let jobs = move |r: &TaskRequest| {
+        let regions: Vec<&Value> = r.payload["runners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|runner| &runner["region"])
+            .collect();
+        let running_in = if two {
+            json!(regions)
+        } else {
+            json!([regions[0]])
+        };
+        TaskOutcome::Succeeded(json!({
+            "running_in": running_in, "exactly_one": !two,
+            "detail": if two { "runners run in 2 regions" } else { "one runner" },
+        }))
+    };
     Handlers::new()
+        .lambda("${check_shop_identity_function_arn}", identity)
+        .lambda("${check_background_jobs_function_arn}", jobs)
         .lambda("${check_replica_function_arn}", replica)
         .lambda("${check_media_replication_function_arn}", media)
         .lambda("${assess_outage_function_arn}", outage)
@@ -153,6 +183,7 @@ fn all_well_is_ready() {
         rpo_verdict: "within_limit",
         denied: None,
         records_refused: false,
+        two_job_runners: false,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Ready");
@@ -162,7 +193,7 @@ fn all_well_is_ready() {
         unreachable!()
     };
     let checks = output["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 6);
+    assert_eq!(checks.len(), 8);
     assert!(checks.iter().all(|c| c["ok"] == json!(true)), "{checks:#?}");
     assert_eq!(output["failing"], json!([]));
 }
@@ -173,6 +204,7 @@ fn lag_and_a_denied_permission_are_not_ready() {
         rpo_verdict: "too_high",
         denied: Some("rds:PromoteReadReplica"),
         records_refused: false,
+        two_job_runners: false,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Not ready");
@@ -207,6 +239,7 @@ fn a_failing_lookup_is_a_failing_check_not_a_failed_run() {
         rpo_verdict: "within_limit",
         denied: None,
         records_refused: true,
+        two_job_runners: false,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Not ready");
@@ -217,5 +250,30 @@ fn a_failing_lookup_is_a_failing_check_not_a_failed_run() {
     assert_eq!(
         failing[0]["detail"]["Error"],
         "Route53.AccessDeniedException"
+    );
+}
+
+#[test]
+fn background_jobs_in_two_regions_are_not_ready() {
+    let (outcome, end, calls) = run(World {
+        rpo_verdict: "within_limit",
+        denied: None,
+        records_refused: false,
+        two_job_runners: true,
+    });
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+    assert_eq!(end, "Not ready");
+    assert_eq!(published(&calls), vec![json!(0)]);
+    let notified = calls
+        .iter()
+        .find(|(what, _)| what == "notify")
+        .map(|(_, p)| p)
+        .expect("notified");
+    let failing = notified["details"]["failing"].as_array().unwrap();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0]["check"], "background_jobs");
+    assert_eq!(
+        failing[0]["detail"]["running_in"],
+        json!(["us-east-1", "us-west-2"])
     );
 }

@@ -1,7 +1,7 @@
 //! The steps every cutover shares (failover, switchover, failback): promote the target database
 //! and wait until it is writable, then move the traffic (repoint the app, switch DNS, smoke test).
 
-use super::{guard, phase, stop_with, Sites};
+use super::{guard, phase, shop, stop_with, Sites};
 use serde_json::json;
 use wfc_activities::describe_database::{DatabaseStatus, DescribeDatabase, DescribeDatabaseInput};
 use wfc_activities::failover_global_cluster::{
@@ -9,12 +9,12 @@ use wfc_activities::failover_global_cluster::{
 };
 use wfc_activities::ports::compute::ComputeTarget;
 use wfc_activities::ports::config::Store as AppStore;
+use wfc_activities::ports::mysql::MySqlConnection;
 use wfc_activities::promote_replica::{PromoteReplica, PromoteReplicaInput};
 use wfc_activities::promotion_waiter::{RegisterWaiter, RegisterWaiterInput};
 use wfc_activities::record_state::{DrStatus, RecordState, RecordStateInput};
 use wfc_activities::repoint_app::{RepointApp, RepointAppInput};
 use wfc_activities::scale_compute::{ScaleCompute, ScaleComputeInput};
-use wfc_activities::smoke_test::{HttpCheck, SmokeTest, SmokeTestInput};
 use wfc_activities::switch_dns::{DnsRecord, DnsTarget, RecordType, SwitchDns, SwitchDnsInput};
 use wfc_compiler::dsl::{Catch, Chain, Condition, StateBuilder, Step, TaskStep, Workflow};
 use wfc_compiler::field;
@@ -32,6 +32,11 @@ const POLL_SECONDS: u64 = 30;
 /// The database to promote in the target region: an RDS instance id, or the Aurora member.
 pub(crate) enum Promotion<'a> {
     Instance(String),
+    /// A self-managed MySQL/MariaDB replica: stop and reset replication, `read_only` off.
+    SelfManaged {
+        server_id: &'a str,
+        connection: MySqlConnection,
+    },
     Aurora {
         global_cluster_id: &'a str,
         cluster_id: &'a str,
@@ -49,8 +54,12 @@ pub(crate) fn waiter_parameter(stack: &Stack) -> String {
 
 impl<'a> Promotion<'a> {
     /// The target region's database as the stack lists it.
-    pub fn of(stack: &Stack, site: &'a Region, mode: GlobalMode) -> Promotion<'a> {
+    pub fn of(stack: &Stack, region: &str, site: &'a Region, mode: GlobalMode) -> Promotion<'a> {
         match &site.database {
+            Database::SelfManaged { server_id, .. } => Promotion::SelfManaged {
+                server_id,
+                connection: shop::connection(stack, region, site).0,
+            },
             Database::RdsInstance { instance_id, .. } => Promotion::Instance(instance_id.clone()),
             Database::AuroraGlobal {
                 global_cluster_id,
@@ -88,6 +97,7 @@ pub(crate) fn promote_and_wait(
                     db_instance_id: id.clone(),
                     region: Some(region.into()),
                     backup_retention_days: None,
+                    self_managed: None,
                 },
                 &[],
             );
@@ -97,6 +107,29 @@ pub(crate) fn promote_and_wait(
                 db_instance_id: Some(id.clone()),
                 db_cluster_id: None,
                 region: Some(region.into()),
+                self_managed: None,
+            };
+            (task.step_handle(), describe)
+        }
+        Promotion::SelfManaged {
+            server_id,
+            connection,
+        } => {
+            let task = wf.task::<PromoteReplica>("Promote replica").input(
+                &PromoteReplicaInput {
+                    db_instance_id: server_id.to_string(),
+                    region: Some(region.into()),
+                    backup_retention_days: None,
+                    self_managed: Some(connection.clone()),
+                },
+                &[],
+            );
+            let task = guard(wf, task.result_path("$.promotion"), on_failure);
+            let describe = DescribeDatabaseInput {
+                db_instance_id: Some(server_id.to_string()),
+                db_cluster_id: None,
+                region: Some(region.into()),
+                self_managed: Some(connection.clone()),
             };
             (task.step_handle(), describe)
         }
@@ -123,6 +156,7 @@ pub(crate) fn promote_and_wait(
                 db_instance_id: None,
                 db_cluster_id: Some(cluster_id.to_string()),
                 region: Some(region.into()),
+                self_managed: None,
             };
             (task.step_handle(), describe)
         }
@@ -134,6 +168,8 @@ pub(crate) fn promote_and_wait(
         .result_path("$.poll");
     let wait: Chain = match promotion {
         Promotion::Instance(_) => wf.wait_seconds("Wait for promotion", POLL_SECONDS).into(),
+        // Stopping replication is done when the call returns: a short wait before the check.
+        Promotion::SelfManaged { .. } => wf.wait_seconds("Wait for promotion", 2).into(),
         Promotion::Aurora {
             cluster_id,
             waiter_parameter,
@@ -235,8 +271,8 @@ fn retry_backup_in_progress() -> wfc_compiler::dsl::Retry {
         .backoff(1.0)
 }
 
-/// Repoint the app at the database endpoint found at `$.database`, switch the shop's records to
-/// `site`'s load balancer, and smoke-test the site.
+/// Repoint the app at the database endpoint found at `$.database`, open writes at `site`'s load
+/// balancer, switch the shop's records to it, and smoke-test the shop there.
 pub(crate) fn move_traffic(
     wf: &Workflow,
     stack: &Stack,
@@ -260,6 +296,7 @@ pub(crate) fn move_traffic(
         on_failure,
     )
     .result_path("$.repoint");
+    let open = shop::open_writes(wf, stack, "Open writes", region, site, on_failure);
     let records = stack
         .dns
         .record_names
@@ -289,33 +326,14 @@ pub(crate) fn move_traffic(
         on_failure,
     )
     .result_path("$.dns");
-    let checks = stack
-        .app
-        .smoke_paths
-        .iter()
-        .map(|path| HttpCheck {
-            url: format!("{}{path}", stack.app.site_url.trim_end_matches('/')),
-            expected_status: 200,
-            body_contains: None,
-            timeout_ms: 5000,
-        })
-        .collect();
-    let smoke = guard(
-        wf,
-        wf.task::<SmokeTest>("Smoke test")
-            .input(&SmokeTestInput { checks }, &[])
-            .result_path("$.smoke")
-            // New instances and the DNS change can take a minute to serve.
-            .retry(
-                wfc_compiler::dsl::Retry::on(&["SmokeTestFailed"])
-                    .interval(15)
-                    .max_attempts(4)
-                    .backoff(2.0),
-            ),
-        on_failure,
-    );
+    let smoke = shop::smoke_test(wf, stack, site, on_failure);
     let end = phase(wf, "serving", "serving");
-    start.next(&repoint).next(&dns).next(&smoke).next(&end);
+    start
+        .next(&repoint)
+        .next(&open)
+        .next(&dns)
+        .next(&smoke)
+        .next(&end);
     Segment { start, end }
 }
 
@@ -376,7 +394,9 @@ pub(crate) fn capacity(site: &Region) -> (u32, u32) {
     }
 }
 
-/// Records the DR state (which region serves, what runs) in the DR region.
+/// Records the DR state (which region serves, what runs, which region owns the background
+/// jobs once a cutover has started them) in the DR region.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn record(
     wf: &Workflow,
     stack: &Stack,
@@ -384,6 +404,7 @@ pub(crate) fn record(
     active_region: &str,
     status: DrStatus,
     incident: &str,
+    background_jobs_region: Option<&str>,
     on_failure: &Step,
 ) -> Step {
     // A start is timed on the workflow's clock, as the anti-flap guard reads it (a drill on
@@ -402,6 +423,7 @@ pub(crate) fn record(
                 status,
                 failover_at: None,
                 region: Some(Sites::of(stack).secondary.into()),
+                background_jobs_region: background_jobs_region.map(str::to_string),
             },
             &from_state,
         ),
@@ -485,22 +507,16 @@ pub(crate) fn stop_writes(
     then: &Step,
     on_failure: &Step,
 ) -> Step {
-    use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
-    match &site.database {
-        Database::RdsInstance {
-            instance_id,
-            parameter_group,
-            ..
-        } => {
+    use wfc_activities::fence_primary::FencePrimaryOutput;
+    match fence_method(stack, region, site) {
+        Some((instance_id, method)) => {
             let fence = fence_task(
                 wf,
                 stack,
                 "Stop writes",
                 region,
-                instance_id,
-                FenceMethod::ReadOnly {
-                    parameter_group: parameter_group.clone(),
-                },
+                &instance_id,
+                method,
                 on_failure,
             );
             let refused = stop_with(
@@ -525,12 +541,42 @@ pub(crate) fn stop_writes(
             fence.next(&fenced);
             fence.step_handle()
         }
-        Database::AuroraGlobal { .. } => {
+        None => {
             let on = maintenance(wf, stack, "Maintenance mode on", region, true, on_failure)
                 .result_path("$.fence");
             on.next(then);
             on
         }
+    }
+}
+
+/// How `read_only` is turned on for `site`'s database: its parameter group (RDS) or the server
+/// itself (self-managed); `None` for Aurora, whose managed switchover and failover fence the
+/// writer themselves.
+pub(crate) fn fence_method(
+    stack: &Stack,
+    region: &str,
+    site: &Region,
+) -> Option<(String, wfc_activities::fence_primary::FenceMethod)> {
+    use wfc_activities::fence_primary::FenceMethod;
+    match &site.database {
+        Database::RdsInstance {
+            instance_id,
+            parameter_group,
+            ..
+        } => Some((
+            instance_id.clone(),
+            FenceMethod::ReadOnly {
+                parameter_group: parameter_group.clone(),
+            },
+        )),
+        Database::SelfManaged { server_id, .. } => Some((
+            server_id.clone(),
+            FenceMethod::ReadOnlyServer {
+                connection: shop::connection(stack, region, site).0,
+            },
+        )),
+        Database::AuroraGlobal { .. } => None,
     }
 }
 
@@ -653,4 +699,55 @@ pub(crate) fn allow_writes(
     )
     .result_path("$.writes")
     .step_handle()
+}
+
+/// Waits until `site`'s replica has every write (lag 0) after writes stopped: RDS by its
+/// `ReplicaLag`, a self-managed replica by `SHOW REPLICA STATUS`. `None` for Aurora, whose
+/// managed switchover waits for full sync itself.
+pub(crate) fn await_lag_zero(
+    wf: &Workflow,
+    stack: &Stack,
+    region: &str,
+    site: &Region,
+    poll: (u64, u64),
+    on_failure: &Step,
+) -> Option<Step> {
+    use wfc_activities::check_replica::{CheckReplica, CheckReplicaInput};
+    let name = "Wait for lag 0";
+    match &site.database {
+        Database::RdsInstance { instance_id, .. } => Some(await_in_sync(
+            wf,
+            name,
+            region,
+            instance_id,
+            0.0,
+            poll,
+            on_failure,
+        )),
+        Database::SelfManaged { server_id, .. } => {
+            let task = wf
+                .task::<CheckReplica>(name)
+                .input(
+                    &CheckReplicaInput {
+                        db_instance_id: server_id.clone(),
+                        region: Some(region.into()),
+                        max_lag_seconds: 0.0,
+                        lag_window_seconds: 300,
+                        rpo_override: None,
+                        enforce: true,
+                        self_managed: Some(shop::connection(stack, region, site).0),
+                    },
+                    &[],
+                )
+                .result_path("$.sync")
+                .retry(
+                    wfc_compiler::dsl::Retry::on(&["ReplicaLagTooHigh", "ReplicaLagUnknown"])
+                        .interval(poll.0)
+                        .max_attempts(poll.1)
+                        .backoff(1.0),
+                );
+            Some(guard(wf, task, on_failure).step_handle())
+        }
+        Database::AuroraGlobal { .. } => None,
+    }
 }

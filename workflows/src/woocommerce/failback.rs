@@ -7,7 +7,7 @@
 //! stacks skip the replica steps: the global cluster keeps its members and switches over.
 
 use super::cutover::{self, Promotion};
-use super::{failure_chain, guard, notify, phase, stop_with, Sites};
+use super::{failure_chain, guard, notify, phase, shop, stop_with, Sites};
 use serde_json::json;
 use wfc_activities::create_replica::{CreateReplica, CreateReplicaInput};
 use wfc_activities::failover_global_cluster::GlobalMode;
@@ -16,7 +16,7 @@ use wfc_activities::record_state::DrStatus;
 use wfc_activities::validate_request::{
     FailbackRequest, ValidateRequest, ValidateRequestInput, ValidateRequestOutput,
 };
-use wfc_compiler::dsl::{CompileError, Compiled, Condition, Path, StateBuilder, Workflow};
+use wfc_compiler::dsl::{CompileError, Compiled, Condition, Path, StateBuilder, Step, Workflow};
 use wfc_compiler::field;
 use wfc_stack::{Database, Stack};
 
@@ -60,6 +60,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                     requested_by: String::new(),
                     reason: None,
                     max_write_pause_seconds: 300,
+                    handled_order_ids: Vec::new(),
+                    gap_reconciled: false,
                 },
                 state_parameter_name: stack.app.state_parameter.clone(),
                 target_health_check_id: sites.p.health_check_id.clone(),
@@ -101,6 +103,7 @@ stack,
         sites.secondary,
         DrStatus::FailingBack,
         INCIDENT,
+        None,
         &on_failure,
     );
     let valid = wf
@@ -206,8 +209,15 @@ stack,
     // Promote once the new replica has every write (Aurora's switchover waits for it itself).
     let promotion = match &rds {
         Some((new_primary, _, _)) => Promotion::Instance(new_primary.clone()),
-        None => Promotion::of(stack, sites.p, GlobalMode::Switchover),
+        None => Promotion::of(stack, sites.primary, sites.p, GlobalMode::Switchover),
     };
+    // RDS: the lag is read on the new replica, not on the old primary the stack names.
+    let mut lag_zero_site = sites.p.clone();
+    if let (Some((new_primary, _, _)), Database::RdsInstance { instance_id, .. }) =
+        (&rds, &mut lag_zero_site.database)
+    {
+        *instance_id = new_primary.clone();
+    }
     let promote = cutover::promote_and_wait(
         &wf,
         sites.primary,
@@ -215,24 +225,45 @@ stack,
         policy.promotion_deadline_minutes,
         &on_failure,
     );
-    let after_fence = match &rds {
-        Some((new_primary, _, _)) => {
+    let after_fence = match cutover::await_lag_zero(
+        &wf,
+        stack,
+        sites.primary,
+        &lag_zero_site,
+        LAG_ZERO_POLL,
+        &on_failure,
+    ) {
+        Some(sync) => {
             let sync_phase = phase(&wf, "in sync", "in_sync");
-            let sync = cutover::await_in_sync(
-                &wf,
-                "Wait for lag 0",
-                sites.primary,
-                new_primary,
-                0.0,
-                LAG_ZERO_POLL,
-                &on_failure,
-            );
             sync_phase.next(&sync).next(&promote.start);
             sync_phase
         }
         None => promote.start.clone(),
     };
     let fence_phase = phase(&wf, "fence", "fence");
+    let gate_secondary = shop::gate_writes(
+        &wf,
+        stack,
+        "Gate writes in secondary region",
+        sites.secondary,
+        sites.s,
+        &on_failure,
+    );
+    let gate_primary = shop::gate_writes(
+        &wf,
+        stack,
+        "Gate writes in primary region",
+        sites.primary,
+        sites.p,
+        &on_failure,
+    );
+    let pause = shop::pause_jobs(
+        &wf,
+        "Pause background jobs in secondary region",
+        sites.secondary,
+        sites.s,
+        &on_failure,
+    );
     let fence = cutover::stop_writes(
         &wf,
         stack,
@@ -263,7 +294,21 @@ stack,
         false,
         &on_failure,
     );
+    let flush = shop::flush_cache(
+        &wf,
+        "Flush primary cache",
+        sites.primary,
+        sites.p,
+        &on_failure,
+    );
     let traffic = cutover::move_traffic(&wf, stack, sites.primary, sites.p, &on_failure);
+    let resume = shop::resume_jobs(
+        &wf,
+        "Resume background jobs in primary region",
+        sites.primary,
+        sites.p,
+        &on_failure,
+    );
     let scale_down = cutover::scale(
         &wf,
         "Scale secondary compute down",
@@ -289,6 +334,7 @@ stack,
         sites.primary,
         DrStatus::Idle,
         INCIDENT,
+        Some(sites.primary),
         &on_failure,
     );
     let (summary_text, details) = match &rds {
@@ -386,23 +432,153 @@ stack,
             )
             .result_path("$.dr_replica")
             .step_handle();
-            allow.next(&scale_up);
+            allow.next(&flush);
             dr.next(&record_done);
             (allow, dr)
         }
-        _ => (scale_up.clone(), record_done.clone()),
+        _ => (flush.clone(), record_done.clone()),
     };
 
     approval_phase.next(&approval).next(&fence_phase);
-    fence_phase.next(&fence);
+    fence_phase
+        .next(&gate_secondary)
+        .next(&gate_primary)
+        .next(&pause)
+        .next(&fence);
     promote.end.next(&after_promote);
+    flush.next(&scale_up);
     scale_up.next(&maintenance_off).next(&traffic.start);
     traffic
         .end
+        .next(&resume)
         .next(&scale_down)
         .next(&secondary_off)
         .next(&after_secondary_off);
     record_done.next(&summary).next(&done);
-    record_start.next(&after_valid);
+    let reconcile = reconcile_before_cutback(&wf, stack, &sites, &after_valid, &on_failure);
+    record_start.next(&reconcile);
     wf.compile(start.next(&validate).next(&valid))
+}
+
+/// The reconciliation report of the failover's replication gap, before anything is cut back:
+/// the orders the old primary has and the serving database lacks. The failback goes on when the
+/// report lists no unresolved order, or when the request says the gap was reconciled; otherwise
+/// it notifies the report and stops with `UnreconciledOrders`.
+fn reconcile_before_cutback(
+    wf: &Workflow,
+    stack: &Stack,
+    sites: &Sites,
+    then: &Step,
+    on_failure: &Step,
+) -> Step {
+    use wfc_activities::describe_database::{DescribeDatabase, DescribeDatabaseInput};
+    use wfc_activities::reconcile_gap::ReconcileGapOutput;
+    let start = phase(wf, "reconcile", "reconcile");
+    // The serving database's endpoint (`$.database`), and the old primary's (`$.old_primary`).
+    let describe = |name: &str, region: &str, site: &wfc_stack::Region, at: &str| {
+        let input = match &site.database {
+            Database::RdsInstance { instance_id, .. } => DescribeDatabaseInput {
+                db_instance_id: Some(instance_id.clone()),
+                db_cluster_id: None,
+                region: Some(region.into()),
+                self_managed: None,
+            },
+            Database::AuroraGlobal { cluster_id, .. } => DescribeDatabaseInput {
+                db_instance_id: None,
+                db_cluster_id: Some(cluster_id.clone()),
+                region: Some(region.into()),
+                self_managed: None,
+            },
+            Database::SelfManaged { .. } => return None,
+        };
+        Some(
+            wf.task::<DescribeDatabase>(name)
+                .input(&input, &[])
+                .result_path(at),
+        )
+    };
+    let report = guard(
+        wf,
+        shop::reconcile_gap(
+            wf,
+            stack,
+            (sites.primary, sites.p, None),
+            (sites.secondary, sites.s),
+            None,
+            Some("$.request.handled_order_ids"),
+        ),
+        on_failure,
+    );
+    let unreconciled = notify(
+        wf,
+        stack,
+        "Notify unreconciled orders",
+        INCIDENT,
+        "failback.unreconciled",
+        Severity::Critical,
+        json!(format!(
+            "No failback of {}: the old primary holds orders the serving database lacks, or could not be read. Handle them (see the report), then start the failback again with handled_order_ids, or gap_reconciled = true.",
+            stack.shop.name
+        )),
+        json!({ "reconcile.$": "$.reconcile" }),
+        on_failure,
+    );
+    unreconciled.next(wf.fail(
+        "Unreconciled orders",
+        "UnreconciledOrders",
+        "the replication gap's orders are not reconciled",
+    ));
+    let reconciled = wf
+        .choice("Gap reconciled")
+        .when(
+            Path::<bool>::raw("$.request.gap_reconciled").is_true(),
+            then,
+        )
+        .when(
+            Condition::and([
+                Path::<bool>::raw("$.reconcile.Payload.old_primary_reachable").is_present(),
+                report
+                    .output(field!(ReconcileGapOutput.old_primary_reachable))
+                    .is_true(),
+                report
+                    .output(field!(ReconcileGapOutput.unresolved_orders))
+                    .le(0),
+            ]),
+            then,
+        )
+        .otherwise(&unreconciled);
+    report.next(&reconciled);
+    match (
+        describe(
+            "Describe serving database",
+            sites.secondary,
+            sites.s,
+            "$.database",
+        ),
+        describe(
+            "Describe old primary",
+            sites.primary,
+            sites.p,
+            "$.old_primary",
+        ),
+    ) {
+        (Some(serving), Some(old)) => {
+            let serving = guard(wf, serving, on_failure);
+            // A deleted old primary is no report: the choice asks for `gap_reconciled`.
+            let old = shop::best_effort(wf, old, "$.old_primary");
+            let answered = wf
+                .choice("Old primary answered")
+                .when(
+                    Path::<String>::raw("$.old_primary.Payload.endpoint").is_present(),
+                    report.step_handle(),
+                )
+                .otherwise(&reconciled);
+            start.next(&serving).next(&old.start);
+            old.end.next(&answered);
+        }
+        _ => {
+            start.next(&report);
+        }
+    }
+    start
 }

@@ -1,11 +1,13 @@
 //! **failover**: the disaster workflow, started by EventBridge when the primary region's alarms
 //! or database events say it is down. Confirm the outage (false alarm → notify and end); anti-flap
-//! guard; optional manual approval; RPO gate; fence the old primary; promote; wait until writable;
-//! in parallel scale DR compute and prepare the DR cache; repoint the app; switch DNS; smoke test;
-//! record the state; notify with a summary.
+//! guard; optional manual approval; RPO gate; fence (gate writes at both load balancers, pause the
+//! old region's background jobs, fence the old database); scale DR compute; promote and wait until
+//! writable; reserve order ids; flush the DR cache; repoint the app; open writes; switch DNS; smoke
+//! test; resume background jobs in DR; record the state; the reconciliation report when the old
+//! primary answers; notify with a summary.
 
 use super::cutover::{self, Promotion};
-use super::{failure_chain, guard, guard_step, notify, phase, Sites};
+use super::{failure_chain, guard, notify, phase, shop, Sites};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,10 +18,10 @@ use wfc_activities::check_failover_guard::{
 use wfc_activities::check_replica::{
     CheckReplica, CheckReplicaInput, CheckReplicaOutput, RpoOverride,
 };
+use wfc_activities::describe_database::{DescribeDatabase, DescribeDatabaseInput};
 use wfc_activities::failover_global_cluster::GlobalMode;
 use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
 use wfc_activities::notify::Severity;
-use wfc_activities::prepare_cache::{PrepareCache, PrepareCacheInput};
 use wfc_activities::record_state::DrStatus;
 use wfc_compiler::dsl::{CompileError, Compiled, Path, StateBuilder, Step, Workflow};
 use wfc_compiler::field;
@@ -158,11 +160,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     } else {
         &[("rpo_override", "$.rpo_override")]
     };
-    let replica_id = match &sites.s.database {
-        Database::RdsInstance { instance_id, .. } => instance_id.clone(),
-        // Aurora: the lag gate reads the member cluster's writer-to-be by the cluster id.
-        Database::AuroraGlobal { cluster_id, .. } => cluster_id.clone(),
-    };
+    // Aurora: the lag gate reads the member cluster's writer-to-be by the cluster id.
+    let (replica_id, self_managed) = super::shop::replica(stack, sites.secondary, sites.s);
     let gate_start = phase(&wf, "RPO gate", "rpo_gate");
     let check = guard(
         &wf,
@@ -174,6 +173,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 lag_window_seconds: 300,
                 rpo_override: config_override,
                 enforce: false,
+                self_managed,
             },
             override_from_input,
         ),
@@ -200,7 +200,9 @@ stack,
         "replica lag over the limit or unknown, and no override",
     ));
 
-    // Fence the old primary: unreachable is reported, not fatal; a refused fence stops.
+    // Fence: close writes at both load balancers (the old region's may not answer), stop the old
+    // region's background jobs, then fence its database. Unreachable is reported, not fatal; a
+    // refused fence stops.
     let fence_start = phase(&wf, "fence", "fence");
     let record_start = cutover::record(
         &wf,
@@ -209,31 +211,64 @@ stack,
         sites.primary,
         DrStatus::FailingOver,
         INCIDENT,
+        None,
+        &on_failure,
+    );
+    let gate_old = shop::try_gate_writes(
+        &wf,
+        stack,
+        "Gate writes in old region",
+        sites.primary,
+        sites.p,
+    );
+    let gate_dr = shop::gate_writes(
+        &wf,
+        stack,
+        "Gate writes in DR region",
+        sites.secondary,
+        sites.s,
+        &on_failure,
+    );
+    let pause_old = shop::try_pause_jobs(
+        &wf,
+        "Pause background jobs in old region",
+        sites.primary,
+        sites.p,
+    );
+    // DR instances boot while the database is promoted; nobody reaches them before the DNS
+    // switch, and writes stay gated until the app is repointed.
+    let (active, _) = cutover::capacity(sites.s);
+    let scale_dr = cutover::scale(
+        &wf,
+        "Scale DR compute up",
+        sites.secondary,
+        sites.s,
+        active,
         &on_failure,
     );
     let promote = cutover::promote_and_wait(
         &wf,
         sites.secondary,
-        &Promotion::of(stack, sites.s, GlobalMode::Failover),
+        &Promotion::of(stack, sites.secondary, sites.s, GlobalMode::Failover),
         policy.promotion_deadline_minutes,
         &on_failure,
     );
-    let fence = match &sites.p.database {
-        Database::RdsInstance {
-            instance_id,
-            parameter_group,
-            ..
-        } => fence_rds(
-            &wf,
-            stack,
-            instance_id,
-            parameter_group,
-            &promote.start,
-            &on_failure,
-        ),
+    let fence = match cutover::fence_method(stack, sites.primary, sites.p) {
+        Some((id, read_only)) => {
+            let method = match (&stack.policy.fence, &sites.p.database) {
+                (Fence::Stop, Database::RdsInstance { .. }) => FenceMethod::Stop,
+                (Fence::Isolate { security_group_ids }, Database::RdsInstance { .. }) => {
+                    FenceMethod::Isolate {
+                        security_group_ids: security_group_ids.clone(),
+                    }
+                }
+                _ => read_only,
+            };
+            fence_database(&wf, stack, &id, method, &scale_dr, &on_failure)
+        }
         // Aurora's failover fences the old writer itself (RDS-EVENT-0390 when it worked, 0391
         // when it timed out): the workflow puts the old region's app in maintenance mode.
-        Database::AuroraGlobal { .. } => {
+        None => {
             let maintenance = cutover::maintenance(
                 &wf,
                 stack,
@@ -246,52 +281,23 @@ stack,
                 .pass("Fencing left to Aurora")
                 .result(json!({ "Payload": { "outcome": "aurora_write_fencing" } }))
                 .result_path("$.fence");
-            maintenance.next(&noted).next(&promote.start);
+            maintenance.next(&noted).next(&scale_dr);
             maintenance
         }
     };
 
-    // Scale DR compute and prepare the DR cache at the same time.
-    let (active, _) = cutover::capacity(sites.s);
-    let prepare_cache = wf
-        .task::<PrepareCache>("Prepare DR cache")
-        .input(
-            &PrepareCacheInput::FlushKeys {
-                host: sites.s.cache.host.clone(),
-                port: sites.s.cache.port,
-                tls: sites.s.cache.tls,
-                patterns: vec!["*wc_session*".into(), "*transient*".into()],
-                auth_token_secret_id: sites.s.cache.auth_token_secret_id.clone(),
-                region: Some(sites.secondary.into()),
-                timeout_seconds: 30,
-            },
-            &[],
-        )
-        .retry(super::retry_aws())
-        .retry(wfc_compiler::dsl::Retry::transient_lambda());
-    let scale_branch = wf
-        .task::<wfc_activities::scale_compute::ScaleCompute>("Scale DR compute up")
-        .input(
-            &wfc_activities::scale_compute::ScaleComputeInput {
-                target: cutover::compute_target(sites.s),
-                desired: active,
-                region: Some(sites.secondary.into()),
-            },
-            &[],
-        )
-        .retry(super::retry_aws())
-        .retry(wfc_compiler::dsl::Retry::transient_lambda());
-    let prepare = guard_step(
+    // Before anyone writes to the promoted database: new ids above any the lost primary used,
+    // and an empty object cache.
+    let reserve = shop::reserve_order_ids(&wf, stack, sites.secondary, sites.s, &on_failure);
+    let flush = shop::flush_cache(&wf, "Flush DR cache", sites.secondary, sites.s, &on_failure);
+    let traffic = cutover::move_traffic(&wf, stack, sites.secondary, sites.s, &on_failure);
+    let resume = shop::resume_jobs(
         &wf,
-        wf.parallel("Prepare DR")
-            .branch(&scale_branch)
-            .branch(&prepare_cache)
-            .result_path("$.prepared")
-            .step()
-            .clone(),
+        "Resume background jobs in DR region",
+        sites.secondary,
+        sites.s,
         &on_failure,
     );
-    let traffic = cutover::move_traffic(&wf, stack, sites.secondary, sites.s, &on_failure);
     let record_done = cutover::record(
         &wf,
         stack,
@@ -299,28 +305,37 @@ stack,
         sites.secondary,
         DrStatus::Idle,
         INCIDENT,
+        Some(sites.secondary),
         &on_failure,
     );
+    // The report of the replication gap, when the old primary answers (it usually does not
+    // during a regional outage: then failback makes it, before cutting back).
+    let reconcile = reconcile_report(&wf, stack, &sites);
     let summary = notify(
-&wf,
-stack,
-"Notify summary",
-            INCIDENT,
-            "failover.completed",
-            Severity::Info,
-            json!(format!(
-                "States.Format('{} failed over from {} to {}: serving again. Lag at promotion: {{}} s; fencing: {{}}.', $.replica.Payload.lag_detail, $.fence.Payload.outcome)",
-                stack.shop.name, sites.primary, sites.secondary
-            )),
-            json!({
-                "phases.$": "$.phases",
-                "lag_at_promotion.$": "$.replica.Payload.lag_detail",
-                "fence.$": "$.fence.Payload",
-                "dns.$": "$.dns.Payload",
-                "smoke.$": "$.smoke.Payload",
-            }),
-&on_failure,
-);
+        &wf,
+        stack,
+        "Notify summary",
+        INCIDENT,
+        "failover.completed",
+        Severity::Info,
+        json!(format!(
+            "States.Format('{} failed over from {} to {}: serving again. Lag at promotion: {{}}; fencing: {{}}. New order ids start at {{}}.', $.replica.Payload.lag_detail, $.fence.Payload.outcome, $.order_ids.Payload.order_id_floor)",
+            stack.shop.name, sites.primary, sites.secondary
+        )),
+        json!({
+            "phases.$": "$.phases",
+            "lag_at_promotion.$": "$.replica.Payload.lag_detail",
+            "fence.$": "$.fence.Payload",
+            "write_gates.$": "$.gates",
+            "background_jobs.$": "$.jobs",
+            "order_ids.$": "$.order_ids.Payload",
+            "cache.$": "$.cache.Payload",
+            "dns.$": "$.dns.Payload",
+            "smoke.$": "$.smoke.Payload",
+            "reconcile.$": "$.reconcile",
+        }),
+        &on_failure,
+    );
     let done = wf.succeed("Failed over");
 
     // Approval, when the policy asks for a person.
@@ -382,39 +397,38 @@ stack,
         .otherwise(&gate_closed);
 
     gate_start.next(&check).next(&gate);
-    fence_start.next(&record_start).next(&fence);
-    promote.end.next(&prepare).next(&traffic.start);
-    traffic.end.next(&record_done).next(&summary).next(&done);
+    fence_start.next(&record_start).next(&gate_old.start);
+    gate_old.end.next(&gate_dr).next(&pause_old.start);
+    pause_old.end.next(&fence);
+    scale_dr.next(&promote.start);
+    promote.end.next(&reserve).next(&flush).next(&traffic.start);
+    traffic
+        .end
+        .next(&resume)
+        .next(&record_done)
+        .next(&reconcile.start);
+    reconcile.end.next(&summary).next(&done);
     confirmed_phase.next(&flap).next(&guard_choice);
     wf.compile(start.next(&confirm).next(&confirmed))
 }
 
-/// Fences the old RDS primary by the policy's method, with the maintenance flag on; goes on to
-/// `then` unless the primary answered and refused (an unreachable primary is reported, not fatal).
-fn fence_rds(
+/// Fences the old primary (`id`) by `method`, with the maintenance flag on; goes on to `then`
+/// unless the primary answered and refused (an unreachable primary is reported, not fatal).
+fn fence_database(
     wf: &Workflow,
     stack: &Stack,
-    instance_id: &str,
-    parameter_group: &Option<String>,
+    id: &str,
+    method: FenceMethod,
     then: &Step,
     on_failure: &Step,
 ) -> Step {
-    let method = match &stack.policy.fence {
-        Fence::ReadOnly => FenceMethod::ReadOnly {
-            parameter_group: parameter_group.clone(),
-        },
-        Fence::Stop => FenceMethod::Stop,
-        Fence::Isolate { security_group_ids } => FenceMethod::Isolate {
-            security_group_ids: security_group_ids.clone(),
-        },
-    };
     let primary = Sites::of(stack).primary;
     let fence = cutover::fence_task(
         wf,
         stack,
         "Fence old primary",
         primary,
-        instance_id,
+        id,
         method,
         on_failure,
     );
@@ -435,4 +449,51 @@ fn fence_rds(
         .otherwise(then);
     fence.next(&result);
     fence.step().clone()
+}
+
+/// Describes the old primary (RDS, Aurora: its endpoint is not in the stack) and makes the
+/// reconciliation report; any failure is noted at `$.reconcile` and the failover goes on.
+fn reconcile_report(wf: &Workflow, stack: &Stack, sites: &Sites) -> cutover::Segment {
+    let report = shop::reconcile_gap(
+        wf,
+        stack,
+        (sites.primary, sites.p, None),
+        (sites.secondary, sites.s),
+        Some("$.order_ids.Payload.previous_max_order_id"),
+        None,
+    );
+    let report = shop::best_effort(wf, report, "$.reconcile");
+    let describe = match &sites.p.database {
+        Database::SelfManaged { .. } => return report,
+        Database::RdsInstance { instance_id, .. } => DescribeDatabaseInput {
+            db_instance_id: Some(instance_id.clone()),
+            db_cluster_id: None,
+            region: Some(sites.primary.into()),
+            self_managed: None,
+        },
+        Database::AuroraGlobal { cluster_id, .. } => DescribeDatabaseInput {
+            db_instance_id: None,
+            db_cluster_id: Some(cluster_id.clone()),
+            region: Some(sites.primary.into()),
+            self_managed: None,
+        },
+    };
+    let describe = wf
+        .task::<DescribeDatabase>("Describe old primary")
+        .input(&describe, &[])
+        .result_path("$.old_primary");
+    let describe = shop::best_effort(wf, describe, "$.old_primary");
+    // No endpoint, no report: the old primary did not answer.
+    let answered = wf
+        .choice("Old primary answered")
+        .when(
+            Path::<String>::raw("$.old_primary.Payload.endpoint").is_present(),
+            &report.start,
+        )
+        .otherwise(&report.end);
+    describe.end.next(&answered);
+    cutover::Segment {
+        start: describe.start,
+        end: report.end,
+    }
 }

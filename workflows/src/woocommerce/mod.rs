@@ -15,6 +15,7 @@ pub mod switchover;
 
 mod cutover;
 pub mod rules;
+mod shop;
 
 use serde_json::{json, Value};
 use wfc_activities::notify::{Notify, NotifyInput, Severity};

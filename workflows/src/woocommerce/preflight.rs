@@ -1,6 +1,8 @@
 //! **preflight**: every 30 minutes (an EventBridge schedule, in the DR region), check that a
 //! failover could succeed now, without changing anything: the DR replica, media replication, both
-//! health checks, the shop's DNS record, DR capacity headroom and the activities' IAM permissions.
+//! health checks, the shop's DNS record, DR capacity headroom, the activities' IAM permissions,
+//! the shop's identity in both regions (salts, URL, environment, plugin versions) and that
+//! background jobs run in exactly one region.
 //!
 //! Every check is a branch of one Parallel state that never fails: each branch ends in a Pass
 //! yielding `{ "check", "ok", "detail" }`, an error of its tasks included (`ok: false`). The run
@@ -16,11 +18,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use wfc_activities::assess_outage::{AssessOutage, AssessOutageInput};
+use wfc_activities::background_jobs::{
+    CheckBackgroundJobs, CheckBackgroundJobsInput, CheckBackgroundJobsOutput, RegionRunner,
+};
 use wfc_activities::check_media_replication::{
     CheckMediaReplication, CheckMediaReplicationInput, CheckMediaReplicationOutput, MediaVerdict,
 };
 use wfc_activities::check_replica::{
     CheckReplica, CheckReplicaInput, CheckReplicaOutput, RpoVerdict,
+};
+use wfc_activities::check_shop_identity::{
+    CheckShopIdentity, CheckShopIdentityInput, CheckShopIdentityOutput, IdentitySource,
 };
 use wfc_activities::notify::Severity;
 use wfc_compiler::asl::State;
@@ -29,7 +37,7 @@ use wfc_compiler::dsl::{
     Retry, StateBuilder, Step, Workflow,
 };
 use wfc_compiler::field;
-use wfc_stack::{Compute, Database, Stack};
+use wfc_stack::{Compute, Stack};
 
 /// What starts a preflight run: the schedule's input transformer sets `time` from the event.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -66,6 +74,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         .branch(record_check(&wf, stack))
         .branch(capacity_check(&wf, stack))
         .branch(permission_check(&wf, stack, &actions))
+        .branch(identity_check(&wf, stack))
+        .branch(background_jobs_check(&wf, stack))
         .result_path("$.checks");
     let checks = super::guard_step(&wf, checks, &on_failure);
 
@@ -182,13 +192,105 @@ fn checked<S: StateBuilder>(task: S, lambda: bool, failed: &Step) -> S {
     task.catch(Catch::all().result_path("$.error"), failed)
 }
 
+/// Check 7: both regions carry the same shop identity: keys and salts (compared by hash), site
+/// URL, `WP_ENVIRONMENT_TYPE=production`, Redis prefix, WooCommerce and payment plugin versions.
+/// SES production access and the DR egress addresses to allow-list are reported in the detail.
+fn identity_check(wf: &Workflow, stack: &Stack) -> Chain {
+    let sites = Sites::of(stack);
+    let failed = errored(wf, "Identity check failed", "identity");
+    let source = |region: &str| IdentitySource {
+        region: region.into(),
+        salts_secret_id: stack.woocommerce.salts_secret_id.clone(),
+        config_parameter: stack.woocommerce.config_parameter.clone(),
+    };
+    let check = wf
+        .task::<CheckShopIdentity>("Check shop identity")
+        .input(
+            &CheckShopIdentityInput {
+                regions: vec![source(sites.primary), source(sites.secondary)],
+                site_url: stack.app.site_url.clone(),
+                plugins: stack.woocommerce.plugins.clone(),
+                dr_region: sites.secondary.into(),
+                dr_egress_ips: sites.s.egress_ips.clone(),
+            },
+            &[],
+        )
+        .result_path("$.identity");
+    let check = checked(check, true, &failed);
+    let detail = json!({
+        "summary.$": "$.identity.Payload.summary",
+        "checks.$": "$.identity.Payload.checks",
+        "ses_production_access.$": "$.identity.Payload.ses_production_access",
+        "ses_detail.$": "$.identity.Payload.ses_detail",
+        "dr_egress_ips.$": "$.identity.Payload.dr_egress_ips",
+    });
+    let verdict = wf
+        .choice("Identity identical")
+        .when(
+            check
+                .output(field!(CheckShopIdentityOutput.identical))
+                .is_true(),
+            outcome(wf, "Identity ok", "identity", true, detail.clone()),
+        )
+        .otherwise(outcome(wf, "Identity differs", "identity", false, detail));
+    check.next(&verdict)
+}
+
+/// Check 8: background jobs (WP-Cron, Action Scheduler) run in exactly one region: two runners
+/// double-charge renewals, none stops them.
+fn background_jobs_check(wf: &Workflow, stack: &Stack) -> Chain {
+    let sites = Sites::of(stack);
+    let failed = errored(wf, "Background jobs check failed", "background_jobs");
+    let runner = |region: &str, site| RegionRunner {
+        region: region.into(),
+        runner: super::shop::job_runner(site),
+    };
+    let check = wf
+        .task::<CheckBackgroundJobs>("Check background jobs")
+        .input(
+            &CheckBackgroundJobsInput {
+                runners: vec![
+                    runner(sites.primary, sites.p),
+                    runner(sites.secondary, sites.s),
+                ],
+            },
+            &[],
+        )
+        .result_path("$.jobs");
+    let check = checked(check, true, &failed);
+    let detail = json!({
+        "running_in.$": "$.jobs.Payload.running_in",
+        "detail.$": "$.jobs.Payload.detail",
+    });
+    let verdict = wf
+        .choice("One job runner")
+        .when(
+            check
+                .output(field!(CheckBackgroundJobsOutput.exactly_one))
+                .is_true(),
+            outcome(
+                wf,
+                "Background jobs ok",
+                "background_jobs",
+                true,
+                detail.clone(),
+            ),
+        )
+        .otherwise(outcome(
+            wf,
+            "Background jobs not in exactly one region",
+            "background_jobs",
+            false,
+            detail,
+        ));
+    check.next(&verdict)
+}
+
 /// Check 1: The DR database is a replica, its lag is within the RPO, and it has backups.
 fn replica_check(wf: &Workflow, stack: &Stack) -> Chain {
     let sites = Sites::of(stack);
-    let replica_id = match &sites.s.database {
-        Database::RdsInstance { instance_id, .. } => instance_id.clone(),
-        Database::AuroraGlobal { cluster_id, .. } => cluster_id.clone(),
-    };
+    // Aurora: the lag gate reads the member cluster's writer-to-be by the cluster id.
+    let (replica_id, self_managed) = super::shop::replica(stack, sites.secondary, sites.s);
     let failed = errored(wf, "Replica check failed", "replica");
     let check = wf
         .task::<CheckReplica>("Check replica")
@@ -200,6 +302,7 @@ fn replica_check(wf: &Workflow, stack: &Stack) -> Chain {
                 lag_window_seconds: 300,
                 rpo_override: None,
                 enforce: false,
+                self_managed,
             },
             &[],
         )

@@ -53,11 +53,12 @@ pub fn rules(stack: &Stack) -> Vec<Value> {
     let sites = Sites::of(stack);
     let mut rules = Vec::new();
     let alarm = alarm_pattern(stack);
-    let database = database_pattern(stack);
-    for (suffix, pattern, template) in [
-        ("primary-alarm", alarm, alarm_input(stack)),
-        ("database-event", database, database_input(stack)),
-    ] {
+    let mut sources = vec![("primary-alarm", alarm, alarm_input(stack))];
+    // A self-managed database publishes no RDS events: its alarms start the failover.
+    if let Some(database) = database_pattern(stack) {
+        sources.push(("database-event", database, database_input(stack)));
+    }
+    for (suffix, pattern, template) in sources {
         let name = format!("{}-failover-{suffix}", stack.shop.name);
         rules.push(rule(
             sites.primary,
@@ -79,14 +80,16 @@ pub fn rules(stack: &Stack) -> Vec<Value> {
             vec![start_failover_target(stack, template)],
         ));
     }
-    rules.push(rule(
-        sites.secondary,
-        &format!("{}-database-progress", stack.shop.name),
-        "Tells people of replication and promotion progress",
-        &progress_pattern(stack),
-        None,
-        vec![progress_target(stack)],
-    ));
+    if let Some(progress) = progress_pattern(stack) {
+        rules.push(rule(
+            sites.secondary,
+            &format!("{}-database-progress", stack.shop.name),
+            "Tells people of replication and promotion progress",
+            &progress,
+            None,
+            vec![progress_target(stack)],
+        ));
+    }
     if let Database::AuroraGlobal { .. } = &sites.s.database {
         rules.push(rule(
             sites.secondary,
@@ -239,9 +242,9 @@ fn alarm_pattern(stack: &Stack) -> Value {
     })
 }
 
-fn database_pattern(stack: &Stack) -> Value {
+fn database_pattern(stack: &Stack) -> Option<Value> {
     let sites = Sites::of(stack);
-    match (&sites.p.database, &sites.s.database) {
+    Some(match (&sites.p.database, &sites.s.database) {
         (
             Database::RdsInstance { instance_id: p, .. },
             Database::RdsInstance { instance_id: s, .. },
@@ -263,12 +266,13 @@ fn database_pattern(stack: &Stack) -> Value {
             "detail-type": ["RDS DB Instance Event"],
             "detail": { "SourceIdentifier": [p], "EventID": PRIMARY_DOWN },
         }),
-    }
+        (Database::SelfManaged { .. }, _) => return None,
+    })
 }
 
-fn progress_pattern(stack: &Stack) -> Value {
+fn progress_pattern(stack: &Stack) -> Option<Value> {
     let sites = Sites::of(stack);
-    match &sites.s.database {
+    Some(match &sites.s.database {
         Database::AuroraGlobal { .. } => json!({
             "source": ["aws.rds"],
             "detail-type": ["RDS DB Cluster Event", "RDS DB Instance Event"],
@@ -279,7 +283,8 @@ fn progress_pattern(stack: &Stack) -> Value {
             "detail-type": ["RDS DB Instance Event"],
             "detail": { "EventID": RDS_PROGRESS },
         }),
-    }
+        Database::SelfManaged { .. } => return None,
+    })
 }
 
 /// `start_workflow`'s input: the state machine, the incident, and the failover's input.

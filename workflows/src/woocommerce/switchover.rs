@@ -1,11 +1,13 @@
 //! **switchover**: the planned move of the shop from the primary region to the secondary, with no
-//! data loss (a region evacuation, a drill). Record the state; maintenance mode and read-only on
-//! the primary (required); wait until the replica lags 0; promote it and wait until writable;
-//! scale the secondary compute up; repoint the app, switch DNS, smoke test; leave maintenance
-//! mode; record the state; notify with a summary. The state machine runs in the secondary region.
+//! data loss (a region evacuation, a drill). Record the state; gate writes at both load balancers;
+//! pause the primary's background jobs; maintenance mode and read-only on the primary (required);
+//! wait until the replica lags 0; promote it and wait until writable; flush the secondary's cache;
+//! scale the secondary compute up; leave maintenance mode; repoint the app, open writes, switch
+//! DNS, smoke test; resume background jobs in the secondary; record the state; notify. The state
+//! machine runs in the secondary region.
 
 use super::cutover::{self, Promotion};
-use super::{failure_chain, notify, phase, Sites};
+use super::{failure_chain, notify, phase, shop, Sites};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -55,36 +57,60 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         sites.primary,
         DrStatus::SwitchingOver,
         INCIDENT,
+        None,
         &on_failure,
     );
 
-    // Promote once the replica has every write: RDS waits for lag 0, Aurora's managed switchover
-    // waits for full sync itself.
+    // Promote once the replica has every write: RDS and self-managed wait for lag 0, Aurora's
+    // managed switchover waits for full sync itself.
     let promote = cutover::promote_and_wait(
         &wf,
         sites.secondary,
-        &Promotion::of(stack, sites.s, GlobalMode::Switchover),
+        &Promotion::of(stack, sites.secondary, sites.s, GlobalMode::Switchover),
         policy.promotion_deadline_minutes,
         &on_failure,
     );
-    let after_fence = match &sites.s.database {
-        Database::RdsInstance { instance_id, .. } => {
-            let sync = cutover::await_in_sync(
-                &wf,
-                "Wait for lag 0",
-                sites.secondary,
-                instance_id,
-                0.0,
-                (10, 30),
-                &on_failure,
-            );
+    let after_fence = match cutover::await_lag_zero(
+        &wf,
+        stack,
+        sites.secondary,
+        sites.s,
+        (10, 30),
+        &on_failure,
+    ) {
+        Some(sync) => {
             let sync_phase = phase(&wf, "in sync", "in_sync");
             sync_phase.next(&sync).next(&promote.start);
             sync_phase
         }
-        Database::AuroraGlobal { .. } => promote.start.clone(),
+        None => promote.start.clone(),
     };
+    // Writes close at both load balancers and the primary's background jobs stop before its
+    // database does.
     let fence_phase = phase(&wf, "fence", "fence");
+    let gate_primary = shop::gate_writes(
+        &wf,
+        stack,
+        "Gate writes in primary region",
+        sites.primary,
+        sites.p,
+        &on_failure,
+    );
+    let gate_secondary = shop::gate_writes(
+        &wf,
+        stack,
+        "Gate writes in secondary region",
+        sites.secondary,
+        sites.s,
+        &on_failure,
+    );
+    let pause = shop::pause_jobs(
+        &wf,
+        "Pause background jobs in primary region",
+        sites.primary,
+        sites.p,
+        &on_failure,
+    );
     let fence = cutover::stop_writes(
         &wf,
         stack,
@@ -95,6 +121,13 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &on_failure,
     );
 
+    let flush = shop::flush_cache(
+        &wf,
+        "Flush secondary cache",
+        sites.secondary,
+        sites.s,
+        &on_failure,
+    );
     let (active, _) = cutover::capacity(sites.s);
     let scale_up = cutover::scale(
         &wf,
@@ -105,6 +138,13 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &on_failure,
     );
     let traffic = cutover::move_traffic(&wf, stack, sites.secondary, sites.s, &on_failure);
+    let resume = shop::resume_jobs(
+        &wf,
+        "Resume background jobs in secondary region",
+        sites.secondary,
+        sites.s,
+        &on_failure,
+    );
     let maintenance_off = cutover::maintenance(
         &wf,
         stack,
@@ -120,6 +160,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         sites.secondary,
         DrStatus::Idle,
         INCIDENT,
+        Some(sites.secondary),
         &on_failure,
     );
     let summary = notify(
@@ -136,6 +177,8 @@ stack,
             json!({
                 "phases.$": "$.phases",
                 "fence.$": "$.fence.Payload",
+                "background_jobs.$": "$.jobs",
+                "cache.$": "$.cache.Payload",
                 "dns.$": "$.dns.Payload",
                 "smoke.$": "$.smoke.Payload",
             }),
@@ -159,17 +202,28 @@ stack,
                 parameter_group.clone(),
                 &on_failure,
             );
-            allow.next(&scale_up);
+            allow.next(&flush);
             allow
         }
-        Database::AuroraGlobal { .. } => scale_up.clone(),
+        // A self-managed promotion turns read_only off itself.
+        Database::AuroraGlobal { .. } | Database::SelfManaged { .. } => flush.clone(),
     };
 
-    fence_phase.next(&fence);
+    fence_phase
+        .next(&gate_primary)
+        .next(&gate_secondary)
+        .next(&pause)
+        .next(&fence);
+    flush.next(&scale_up);
     // Maintenance mode goes off before the smoke test, which must see the shop, not the
     // maintenance page; nobody reaches the secondary before the DNS switch.
     promote.end.next(&after_promote);
     scale_up.next(&maintenance_off).next(&traffic.start);
-    traffic.end.next(&record_done).next(&summary).next(&done);
+    traffic
+        .end
+        .next(&resume)
+        .next(&record_done)
+        .next(&summary)
+        .next(&done);
     wf.compile(start.next(&record_start).next(&fence_phase))
 }
