@@ -1,9 +1,12 @@
 //! **failback**: returns the shop from the secondary region to the primary after a failover,
-//! started by a person (`wfc failback start`). Validate the request; record the state; create a
-//! replica of the serving database in the primary region and wait until it is in sync; manual
-//! approval (a maintenance window); maintenance mode and read-only on the secondary; lag 0;
-//! promote the new replica and wait until writable; scale the primary up; repoint the app, switch
-//! DNS, smoke test; scale the secondary down; re-create the DR replica; record; notify. Aurora
+//! started by a person (`wfc failback start`). Validate the request; the reconciliation report of
+//! the failover's replication gap (unresolved orders stop it, unless the request says they were
+//! handled); record the state; create a replica of the serving database in the primary region
+//! and wait until it is in sync; manual approval (a maintenance window); gate writes at both load
+//! balancers, pause the secondary's background jobs, maintenance mode and read-only on the
+//! secondary; lag 0; promote the new replica and wait until writable; flush the primary's cache;
+//! scale the primary up; repoint the app, open writes, switch DNS, smoke test; resume background
+//! jobs in the primary; scale the secondary down; re-create the DR replica; record; notify. Aurora
 //! stacks skip the replica steps: the global cluster keeps its members and switches over.
 
 use super::cutover::{self, Promotion};
@@ -106,6 +109,9 @@ stack,
         None,
         &on_failure,
     );
+    // The gap is reconciled before anything is recorded or changed: a refused failback leaves the
+    // state as the failover left it, so it can be started again once the orders are handled.
+    let reconcile_start = phase(&wf, "reconcile", "reconcile");
     let valid = wf
         .choice("Request valid")
         .when(
@@ -115,7 +121,7 @@ stack,
                     .is_true(),
                 Path::<String>::raw("$.request.target_region").eq_str(sites.primary),
             ]),
-            &record_start,
+            &reconcile_start,
         )
         .otherwise(&invalid);
 
@@ -455,8 +461,15 @@ stack,
         .next(&secondary_off)
         .next(&after_secondary_off);
     record_done.next(&summary).next(&done);
-    let reconcile = reconcile_before_cutback(&wf, stack, &sites, &after_valid, &on_failure);
-    record_start.next(&reconcile);
+    reconcile_before_cutback(
+        &wf,
+        stack,
+        &sites,
+        &reconcile_start,
+        &record_start,
+        &on_failure,
+    );
+    record_start.next(&after_valid);
     wf.compile(start.next(&validate).next(&valid))
 }
 
@@ -468,12 +481,12 @@ fn reconcile_before_cutback(
     wf: &Workflow,
     stack: &Stack,
     sites: &Sites,
+    start: &Step,
     then: &Step,
     on_failure: &Step,
-) -> Step {
+) {
     use wfc_activities::describe_database::{DescribeDatabase, DescribeDatabaseInput};
     use wfc_activities::reconcile_gap::ReconcileGapOutput;
-    let start = phase(wf, "reconcile", "reconcile");
     // The serving database's endpoint (`$.database`), and the old primary's (`$.old_primary`).
     let describe = |name: &str, region: &str, site: &wfc_stack::Region, at: &str| {
         let input = match &site.database {
@@ -580,5 +593,4 @@ fn reconcile_before_cutback(
             start.next(&report);
         }
     }
-    start
 }
