@@ -342,10 +342,12 @@ impl Drop for TempDir {
 
 #[test]
 fn emitted_definitions_pass_both_validators() {
-    // Both example stacks: RDS instances, and an Aurora global database (other states).
+    // Every example stack: RDS instances, an Aurora global database, a self-managed MySQL pair
+    // (each builds other states).
     for config in [
         "examples/woocommerce/stack.toml",
         "examples/woocommerce/stack-aurora.toml",
+        "examples/woocommerce/stack-self-managed.toml",
     ] {
         let out = TempDir::new("compile");
         let output = Command::new(env!("CARGO_BIN_EXE_wfc"))

@@ -1,23 +1,78 @@
 //! The failover of an Aurora global database (examples/woocommerce/stack-aurora.toml) in the local
-//! engine, on virtual time. moto has no global clusters, so the activities are stood in; what is
-//! tested is the workflow: between polls it waits on a task token, and the completion event's
-//! rule (`wake_waiter`, here the test) ends that wait early; without an event the poll comes
-//! after the 30 s interval. Either way the poll confirms the database is writable.
+//! engine, on virtual time. moto has no global clusters, so the database activities are stood in;
+//! what is tested is the workflow: between polls it waits on a task token, and the completion
+//! event's rule (`wake_waiter`, here the test) ends that wait early; without an event the poll
+//! comes after the 30 s interval. Either way the poll confirms the database is writable.
+//!
+//! The shop's edges are real, in moto (tests/support/shop_edges.rs): `gate_writes`,
+//! `open_writes`, `pause_background_jobs` and `resume_background_jobs` run against its WAF web
+//! ACLs and Scheduler schedules. Where moto cannot play a part, the activity is stood in: every
+//! database activity (no global clusters; no SQL endpoint for `reserve_order_ids` and
+//! `reconcile_gap`), `flush_cache` (no Redis), `smoke_test` (no shop), `notify`, `record_state`.
+
+#[path = "support/shop_edges.rs"]
+mod shop_edges;
 
 use serde_json::{json, Value};
+use std::sync::Arc;
+use wfc_activities::aws::AwsEnv;
 use wfc_compiler::dsl::activity_of_placeholder;
 use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
 use wfc_engine::{Engine, Execution, Options, Outcome};
 use wfc_events::{InputTransformer, Pattern};
 use wfc_stack::Stack;
+use wfc_testkit::MotoServer;
 
+const PRIMARY: &str = "us-east-1";
+const DR: &str = "us-west-2";
+
+/// The Aurora stack as written, for what needs no AWS.
 fn stack() -> Stack {
     let text = std::fs::read_to_string("examples/woocommerce/stack-aurora.toml").unwrap();
     Stack::load(&text).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
-/// What each activity answers: a healthy run where the primary region is down.
-fn answer(activity: &str) -> Value {
+/// The shop's edges created in moto, and the Aurora stack naming moto's web ACLs.
+struct Edges {
+    _moto: MotoServer,
+    endpoint: String,
+    rt: Arc<tokio::runtime::Runtime>,
+    stack: Stack,
+    created: shop_edges::ShopEdges,
+}
+
+fn edges() -> Edges {
+    let moto = MotoServer::start();
+    let endpoint = moto.endpoint();
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
+    let created = rt.block_on(shop_edges::create_write_gates_and_runners(&endpoint));
+    let text = std::fs::read_to_string("examples/woocommerce/stack-aurora.toml").unwrap();
+    let stack = Stack::load(&created.apply(&text)).unwrap_or_else(|e| panic!("{e:?}"));
+    Edges {
+        _moto: moto,
+        endpoint,
+        rt,
+        stack,
+        created,
+    }
+}
+
+/// The activities that run against moto (the shop's edges); the others are stood in.
+const REAL: [&str; 4] = [
+    "gate_writes",
+    "open_writes",
+    "pause_background_jobs",
+    "resume_background_jobs",
+];
+
+/// What each stood-in activity answers: a healthy run where the primary region is down.
+fn answer(activity: &str, payload: &Value) -> Value {
     match activity {
         "assess_outage" => json!({
             "verdict": "down", "primary_down": true, "checkers_total": 8, "checkers_failing": 8,
@@ -31,23 +86,51 @@ fn answer(activity: &str) -> Value {
             "backup_retention_days": 7, "backing_up": false, "lag_known": true,
             "lag_seconds": 1.0, "last_known_lag_seconds": 1.0, "lag_detail": "1 s",
             "rpo_verdict": "within_limit", "override_used": false, "promote_allowed": true}),
-        "describe_database" => json!({
-            "id": "woo-usw2", "status": "available", "available": true, "is_replica": false,
-            "replica_source": null, "endpoint": "woo-usw2.cluster-abc.us-west-2.rds.amazonaws.com",
-            "port": 3306, "engine": "aurora-mysql"}),
+        // The cluster asked for: the promoted one (DR) or the old primary.
+        "describe_database" => {
+            let id = payload["db_cluster_id"].as_str().unwrap_or("woo-usw2");
+            let region = payload["region"].as_str().unwrap_or(DR);
+            json!({
+                "id": id, "status": "available", "available": true, "is_replica": false,
+                "replica_source": null,
+                "endpoint": format!("{id}.cluster-abc.{region}.rds.amazonaws.com"),
+                "port": 3306, "engine": "aurora-mysql"})
+        }
         "register_waiter" => json!({ "woken_by": "registered" }),
+        "reserve_order_ids" => json!({
+            "tables": [{"table": "wp_posts", "max_id": 1041, "auto_increment_before": 1042,
+                        "auto_increment_after": 1001042, "changed": true}],
+            "absent": [], "previous_max_order_id": 1041, "order_id_floor": 1001042}),
+        "flush_cache" => json!({ "keys_before": 12, "database": 0, "flushed": true }),
+        "smoke_test" => json!({ "passed": true, "results": [], "shop_checks": [] }),
+        "reconcile_gap" => json!({
+            "old_primary_reachable": true, "detail": "no order in the gap", "since_order_id": 1041,
+            "orders": [], "stock_changes": [], "unresolved_orders": 0, "report_markdown": ""}),
         _ => json!({}),
     }
 }
 
-fn handlers() -> Handlers {
-    let lambda = |request: &TaskRequest| {
+fn handlers(edges: &Edges) -> Handlers {
+    let env = Arc::new(AwsEnv::local(&edges.endpoint, DR));
+    let rt = edges.rt.clone();
+    let lambda = move |request: &TaskRequest| {
         let activity = request
             .function_name
             .as_deref()
             .and_then(activity_of_placeholder)
             .unwrap();
-        TaskOutcome::Succeeded(answer(activity))
+        if !REAL.contains(&activity) {
+            return TaskOutcome::Succeeded(answer(activity, &request.payload));
+        }
+        let result = rt.block_on(wfc_activities::lambda::dispatch(
+            activity,
+            request.payload.clone(),
+            &env,
+        ));
+        match result {
+            Ok(output) => TaskOutcome::Succeeded(output),
+            Err(e) => TaskOutcome::failed(e.name(), e.to_string()),
+        }
     };
     Handlers::new()
         .lambda_fallback(lambda)
@@ -58,10 +141,12 @@ fn handlers() -> Handlers {
 
 /// Runs the failover; when it waits for the promotion event, `event_after` seconds later the
 /// event's rule answers (or never, when `None`). Returns the execution, finished.
-fn run(event_after: Option<f64>) -> Execution {
-    let compiled = wfc_workflows::build("failover", &stack()).unwrap().unwrap();
+fn run(edges: &Edges, event_after: Option<f64>) -> Execution {
+    let compiled = wfc_workflows::build("failover", &edges.stack)
+        .unwrap()
+        .unwrap();
     let engine = Engine::new(compiled.machine)
-        .with_handlers(handlers())
+        .with_handlers(handlers(edges))
         .with_options(Options {
             history: true,
             ..Options::default()
@@ -115,9 +200,48 @@ fn seconds_between(execution: &Execution, from: &str, to: &str) -> f64 {
     (entered(to) - entered(from)) as f64 / 1000.0
 }
 
+/// Writes were gated at both web ACLs and the old region's jobs paused before the global
+/// failover; ids reserved and the cache flushed before writes opened in DR; DR's jobs resumed
+/// last. In moto: DR open and running jobs, the old region gated and paused.
+fn assert_edges_moved(edges: &Edges, execution: &Execution) {
+    let states: Vec<String> = execution
+        .history()
+        .iter()
+        .filter(|e| e.kind.ends_with("StateEntered"))
+        .filter_map(|e| Some(e.details.as_ref()?.1["name"].as_str()?.to_string()))
+        .collect();
+    let at = |name: &str| {
+        states
+            .iter()
+            .position(|s| *s == name)
+            .unwrap_or_else(|| panic!("{name} not run: {states:?}"))
+    };
+    let order = [
+        "Gate writes in old region",
+        "Gate writes in DR region",
+        "Pause background jobs in old region",
+        "Fail over global cluster",
+        "Describe promoted database",
+        "Reserve order ids",
+        "Flush DR cache",
+        "Open writes",
+        "Switch DNS",
+        "Resume background jobs in DR region",
+    ];
+    for pair in order.windows(2) {
+        assert!(at(pair[0]) < at(pair[1]), "{pair:?}: {states:?}");
+    }
+    let (rt, endpoint, created) = (&edges.rt, &edges.endpoint, &edges.created);
+    assert!(!rt.block_on(created.gated(endpoint, DR)));
+    assert!(rt.block_on(created.gated(endpoint, PRIMARY)));
+    assert!(rt.block_on(created.schedule_enabled(endpoint, DR)));
+    assert!(!rt.block_on(created.schedule_enabled(endpoint, PRIMARY)));
+}
+
 #[test]
 fn the_completion_event_wakes_the_wait_early_and_the_poll_confirms() {
-    let execution = run(Some(4.0));
+    let edges = edges();
+    let execution = run(&edges, Some(4.0));
     assert!(
         matches!(execution.outcome(), Outcome::Succeeded { .. }),
         "{:?}",
@@ -132,11 +256,13 @@ fn the_completion_event_wakes_the_wait_early_and_the_poll_confirms() {
         waited, 4.0,
         "woken by the event after 4 s, not the 30 s poll"
     );
+    assert_edges_moved(&edges, &execution);
 }
 
 #[test]
 fn without_an_event_the_wait_times_out_into_the_poll() {
-    let execution = run(None);
+    let edges = edges();
+    let execution = run(&edges, None);
     assert!(
         matches!(execution.outcome(), Outcome::Succeeded { .. }),
         "{:?}",
@@ -148,6 +274,7 @@ fn without_an_event_the_wait_times_out_into_the_poll() {
         "Describe promoted database",
     );
     assert_eq!(waited, 30.0);
+    assert_edges_moved(&edges, &execution);
     let entered_timeout = execution.history().iter().any(|e| {
         e.details
             .as_ref()

@@ -1,15 +1,20 @@
 //! The WooCommerce workflows end to end, each compiled for the example shop and run in the local
 //! engine with the real activities, in process, against moto (RDS, Route 53, SSM, SNS,
-//! CloudWatch, Auto Scaling on loopback); then moto's state is checked.
+//! CloudWatch, Auto Scaling, S3, Secrets Manager, WAF, EventBridge Scheduler on loopback); then
+//! moto's state is checked.
 //! - failover: a real-shaped CloudWatch alarm event goes through the compiled EventBridge rules
-//!   and the pattern matcher, and its input transformer builds the execution input; the replica is
-//!   promoted, the app repointed, the records switched, DR compute scaled, the old primary fenced,
-//!   the DR state recorded; a second alarm is refused by the anti-flap guard.
-//! - failback, after that failover: a replica re-created in the old region, promoted, traffic
-//!   back, DR scaled down, the DR replica re-created.
+//!   and the pattern matcher, and its input transformer builds the execution input; writes are
+//!   gated at both web ACLs, the old region's job schedule paused, the old primary fenced, the
+//!   replica promoted, order ids reserved, the cache flushed, the app repointed, writes opened
+//!   in DR, the records switched, DR compute scaled, DR's job schedule resumed, the DR state
+//!   recorded; a second alarm is refused by the anti-flap guard.
+//! - failback, after that failover: the gap reconciled first (refused with unresolved orders
+//!   unless the request says they were handled), a replica re-created in the old region,
+//!   promoted, traffic, writes and jobs back, DR scaled down, the DR replica re-created.
 //! - switchover: planned, with the primary read-only until the replica has caught up.
 //! - preflight: every check against moto (its `aws-sdk:` tasks served by the Rust SDK), the
-//!   `FailoverReady` metric read back from moto's CloudWatch; then media replication removed.
+//!   shop identity and the one job runner included, the `FailoverReady` metric read back from
+//!   moto's CloudWatch; then media replication removed and DR's job schedule started.
 //!
 //! Where moto cannot play a part, the test says so and stands in for it:
 //! - moto's GetHealthCheckStatus reports every checker healthy, so `assess_outage` answers
@@ -17,19 +22,29 @@
 //! - moto's PromoteReadReplica keeps `ReadReplicaSourceDBInstanceIdentifier`, so the real
 //!   `describe_database` answer is passed on with `is_replica` cleared once promotion was asked;
 //! - moto has no `iam:SimulatePrincipalPolicy`: preflight's permission check is stood in (allowed);
-//! - there is no Redis and no shop on this machine: `prepare_cache` and `smoke_test` are stood in
-//!   (the WooCommerce issue brings a real Redis and a Store API imitation).
+//! - moto's RDS has no SQL endpoint: `reserve_order_ids` and `reconcile_gap` are stood in (the
+//!   real ones run against MariaDB in activities/tests/mariadb and
+//!   tests/woocommerce_self_managed.rs); there is no Redis and no shop here: `flush_cache` and
+//!   `smoke_test` are stood in (a real Redis and a Store API imitation test them in
+//!   activities/tests/moto). Each stand-in parses and validates its input as the real activity
+//!   does, and answers with the activity's output type;
+//! - moto has no SES `GetAccount`: `check_shop_identity` reports SES production access unknown
+//!   (reported only, never a failed check).
 
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use wfc_activities::aws::AwsEnv;
+use wfc_activities::validate::Validate;
 use wfc_compiler::dsl::activity_of_placeholder;
 use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
 use wfc_engine::{Engine, Options, Outcome};
 use wfc_events::{InputTransformer, Pattern};
 use wfc_stack::Stack;
 use wfc_testkit::MotoServer;
+
+#[path = "support/shop_edges.rs"]
+mod shop_edges;
 
 const PRIMARY: &str = "us-east-1";
 const DR: &str = "us-west-2";
@@ -39,6 +54,9 @@ struct World {
     endpoint: String,
     rt: Arc<tokio::runtime::Runtime>,
     stack: Stack,
+    edges: shop_edges::ShopEdges,
+    /// Unresolved orders the `reconcile_gap` stand-in finds on the old primary.
+    gap_orders: u32,
 }
 
 fn config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
@@ -46,7 +64,7 @@ fn config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
 }
 
 /// The example shop, created in moto; the stack description is the example's with moto's
-/// generated ids (hosted zone, health checks) put in.
+/// generated ids (hosted zone, health checks, web ACLs) put in.
 fn world(replica_lag: f64) -> World {
     let moto = MotoServer::start();
     let endpoint = moto.endpoint();
@@ -58,16 +76,55 @@ fn world(replica_lag: f64) -> World {
             .unwrap(),
     );
     let ids = rt.block_on(create_shop(&endpoint, replica_lag));
+    let edges = rt.block_on(shop_edges::create_write_gates_and_runners(&endpoint));
     let text = wfc_workflows::EXAMPLE_STACK
         .replace("Z0123456789ABCDEFGHIJ", &ids.zone)
         .replace("0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", &ids.primary_check)
         .replace("1c2d3e4f-5061-4b7c-9d8e-0f1a2b3c4d5e", &ids.dr_check);
-    let stack = Stack::load(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let stack = Stack::load(&edges.apply(&text)).unwrap_or_else(|e| panic!("{e:?}"));
+    rt.block_on(shop_identity(&endpoint, &stack));
     World {
         _moto: moto,
         endpoint,
         rt,
         stack,
+        edges,
+        gap_orders: 0,
+    }
+}
+
+/// The shop's identity as its deploy writes it in both regions (check_shop_identity's formats):
+/// the same keys and salts, URLs, environment, Redis prefix and plugin versions.
+async fn shop_identity(endpoint: &str, stack: &Stack) {
+    use wfc_activities::check_shop_identity::SALT_KEYS;
+    let salts: serde_json::Map<String, Value> = SALT_KEYS
+        .iter()
+        .map(|k| (k.to_string(), json!(format!("{k}-x8#Lq2!vZ0{{p}}Wm"))))
+        .collect();
+    let site = &stack.app.site_url;
+    let identity = json!({
+        "site_url": site,
+        "home_url": site,
+        "environment_type": "production",
+        "redis_prefix": "woo:",
+        "plugins": {"woocommerce": "9.4.2", "woocommerce-gateway-stripe": "8.9.0"},
+    });
+    for region in [PRIMARY, DR] {
+        aws_sdk_secretsmanager::Client::new(&config(endpoint, region))
+            .create_secret()
+            .name(&stack.woocommerce.salts_secret_id)
+            .secret_string(Value::Object(salts.clone()).to_string())
+            .send()
+            .await
+            .unwrap();
+        aws_sdk_ssm::Client::new(&config(endpoint, region))
+            .put_parameter()
+            .name(&stack.woocommerce.config_parameter)
+            .value(identity.to_string())
+            .r#type(aws_sdk_ssm::types::ParameterType::String)
+            .send()
+            .await
+            .unwrap();
     }
 }
 
@@ -356,17 +413,126 @@ fn input_from_alarm(stack: &Stack) -> Value {
     request["input"].clone()
 }
 
-/// What the run saw: the approval requests, and whether promotion was asked.
+/// What the run saw: the approval requests, whether promotion was asked, and the stand-ins'
+/// inputs (activity, payload), in order.
 #[derive(Default)]
 struct Seen {
     approval_messages: Mutex<Vec<String>>,
     promoted: AtomicBool,
+    stood_in: Mutex<Vec<(String, Value)>>,
+}
+
+impl Seen {
+    /// The input the stand-in for `activity` got last.
+    fn input_of(&self, activity: &str) -> Value {
+        let stood_in = self.stood_in.lock().unwrap();
+        let (_, payload) = stood_in
+            .iter()
+            .rev()
+            .find(|(a, _)| a == activity)
+            .unwrap_or_else(|| panic!("{activity} was not run"));
+        payload.clone()
+    }
+}
+
+/// Fails the test unless the real activity takes its input: `parsed` as it parses it, then
+/// validated as it validates it.
+fn accepted<T: Validate>(activity: &str, parsed: wfc_activities::Result<T>) {
+    if let Err(e) = parsed.and_then(|input| input.validate()) {
+        panic!("{activity} would refuse its input: {e}");
+    }
+}
+
+/// The answer of the activities that need a real MySQL, Redis or shop (see the module doc), as
+/// their output types; `None` for the others. `gap_orders`: the old primary's unresolved orders.
+fn stand_in(activity: &str, payload: &Value, gap_orders: u32) -> Option<Value> {
+    use wfc_activities::validate::parse;
+    use wfc_activities::{flush_cache, reconcile_gap, reserve_order_ids, smoke_test};
+    let output = match activity {
+        "reserve_order_ids" => {
+            accepted(
+                activity,
+                parse::<reserve_order_ids::ReserveOrderIdsInput>(payload.clone()),
+            );
+            json!(reserve_order_ids::ReserveOrderIdsOutput {
+                tables: vec![reserve_order_ids::ReservedTable {
+                    table: "wp_posts".into(),
+                    max_id: 1041,
+                    auto_increment_before: 1042,
+                    auto_increment_after: 1_001_042,
+                    changed: true,
+                }],
+                absent: vec![],
+                previous_max_order_id: 1041,
+                order_id_floor: 1_001_042,
+            })
+        }
+        "reconcile_gap" => {
+            accepted(
+                activity,
+                parse::<reconcile_gap::ReconcileGapInput>(payload.clone()),
+            );
+            let orders: Vec<reconcile_gap::GapOrder> = (1..=gap_orders as u64)
+                .map(|n| reconcile_gap::GapOrder {
+                    id: 1041 + n,
+                    status: "processing".into(),
+                    currency: "EUR".into(),
+                    total: "49.90".into(),
+                    created_gmt: format!("2026-11-26 03:04:{n:02}"),
+                    payment_method: "stripe".into(),
+                    transaction_id: Some(format!("pi_gap{n}")),
+                    stripe_intent_id: Some(format!("pi_gap{n}")),
+                    customer_email_hash: None,
+                    items: vec![reconcile_gap::GapItem {
+                        product_id: 17,
+                        quantity: 1.0,
+                    }],
+                    handled: false,
+                    action: "re-create the paid order on the new primary".into(),
+                })
+                .collect();
+            json!(reconcile_gap::ReconcileGapOutput {
+                old_primary_reachable: true,
+                detail: format!("{gap_orders} order(s) in the gap (stood in)"),
+                since_order_id: 1041,
+                orders,
+                stock_changes: vec![],
+                unresolved_orders: gap_orders,
+                report_markdown: "# Replication gap (stood in)\n".into(),
+            })
+        }
+        "flush_cache" => {
+            accepted(
+                activity,
+                parse::<flush_cache::FlushCacheInput>(payload.clone()),
+            );
+            json!(flush_cache::FlushCacheOutput {
+                keys_before: 12,
+                database: 0,
+                flushed: true,
+            })
+        }
+        "smoke_test" => {
+            accepted(
+                activity,
+                parse::<smoke_test::SmokeTestInput>(payload.clone()),
+            );
+            json!(smoke_test::SmokeTestOutput {
+                passed: true,
+                results: vec![],
+                shop_checks: vec![],
+            })
+        }
+        _ => return None,
+    };
+    Some(output)
 }
 
 /// The real activities against moto, with the stand-ins the module doc lists.
 fn handlers(world: &World, outage_down: bool, seen: Arc<Seen>) -> Handlers {
     let env = Arc::new(AwsEnv::local(&world.endpoint, DR));
     let rt = world.rt.clone();
+    let gap_orders = world.gap_orders;
     let seen_lambda = seen.clone();
     let lambda = move |request: &TaskRequest| {
         let activity = request
@@ -375,6 +541,14 @@ fn handlers(world: &World, outage_down: bool, seen: Arc<Seen>) -> Handlers {
             .and_then(activity_of_placeholder)
             .expect("every Lambda task names an activity placeholder")
             .to_string();
+        if let Some(output) = stand_in(&activity, &request.payload, gap_orders) {
+            seen_lambda
+                .stood_in
+                .lock()
+                .unwrap()
+                .push((activity, request.payload.clone()));
+            return TaskOutcome::Succeeded(output);
+        }
         match activity.as_str() {
             "assess_outage" if outage_down => {
                 return TaskOutcome::Succeeded(json!({
@@ -383,10 +557,6 @@ fn handlers(world: &World, outage_down: bool, seen: Arc<Seen>) -> Handlers {
                     "reason": "8 of 8 checkers fail (stood in: moto reports every checker healthy)"
                 }))
             }
-            "prepare_cache" => {
-                return TaskOutcome::Succeeded(json!({"mode": "flush_keys", "detail": "stood in"}))
-            }
-            "smoke_test" => return TaskOutcome::Succeeded(json!({"passed": true, "results": []})),
             "promote_replica" => seen_lambda.promoted.store(true, Ordering::SeqCst),
             _ => {}
         }
@@ -553,6 +723,31 @@ fn read_only(world: &World, region: &'static str) -> Option<String> {
         .and_then(|p| p.parameter_value().map(str::to_string))
 }
 
+/// Whether `region`'s web ACL holds the write gate's rule.
+fn gated(world: &World, region: &str) -> bool {
+    world
+        .rt
+        .block_on(world.edges.gated(&world.endpoint, region))
+}
+
+/// Whether `region`'s job schedule is `ENABLED`.
+fn jobs_running(world: &World, region: &str) -> bool {
+    world
+        .rt
+        .block_on(world.edges.schedule_enabled(&world.endpoint, region))
+}
+
+/// The DR state the workflows record (in the DR region).
+fn recorded_state(world: &World) -> Value {
+    serde_json::from_str(&parameter(world, DR, "/wfc/woo/state")).unwrap()
+}
+
+/// The endpoint moto gives the database `id` in `region`.
+fn endpoint_of(world: &World, region: &'static str, id: &str) -> String {
+    let instance = db_instance(world, region, id);
+    instance.endpoint().unwrap().address().unwrap().to_string()
+}
+
 fn assert_order(states: &[String], names: &[&str]) {
     let at = |name: &str| {
         states
@@ -588,6 +783,8 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
         "{states:?}"
     );
     assert!(!states.contains(&"Promote replica".to_string()));
+    assert!(!gated(&world, PRIMARY) && !gated(&world, DR));
+    assert!(jobs_running(&world, PRIMARY) && !jobs_running(&world, DR));
 
     // The primary is down: the whole failover runs, with an approval answered by a person.
     let seen = Arc::new(Seen::default());
@@ -595,21 +792,36 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
     let Outcome::Succeeded { output } = &outcome else {
         panic!("failover did not succeed: {outcome:?}\nstates: {states:?}");
     };
-    let order = |name: &str| {
-        states
-            .iter()
-            .position(|s| s == name)
-            .unwrap_or_else(|| panic!("{name} not run: {states:?}"))
-    };
-    assert!(order("Anti-flap guard") < order("Ask for approval"));
-    assert!(order("Ask for approval") < order("Check replica lag"));
-    assert!(order("Check replica lag") < order("Fence old primary"));
-    assert!(order("Fence old primary") < order("Promote replica"));
-    assert!(order("Promote replica") < order("Prepare DR"));
-    assert!(order("Prepare DR") < order("Repoint app"));
-    assert!(order("Repoint app") < order("Switch DNS"));
-    assert!(order("Switch DNS") < order("Smoke test"));
-    assert!(order("Smoke test") < order("Record failed over"));
+    // Writes gated and the old runner stopped before the fence; ids reserved and the cache
+    // flushed before the app is repointed; writes open before DNS, the DR runner last.
+    assert_order(
+        &states,
+        &[
+            "Anti-flap guard",
+            "Ask for approval",
+            "Check replica lag",
+            "Record failing over",
+            "Gate writes in old region",
+            "Gate writes in DR region",
+            "Pause background jobs in old region",
+            "Fence old primary",
+            "Scale DR compute up",
+            "Promote replica",
+            "Describe promoted database",
+            "Reserve order ids",
+            "Flush DR cache",
+            "Repoint app",
+            "Open writes",
+            "Switch DNS",
+            "Smoke test",
+            "Resume background jobs in DR region",
+            "Record failed over",
+            "Describe old primary",
+            "Reconcile gap",
+            "Notify summary",
+            "Failed over",
+        ],
+    );
     assert_eq!(states.last().unwrap(), "Failed over");
     let messages = seen.approval_messages.lock().unwrap();
     assert!(
@@ -619,14 +831,46 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
     );
     assert_eq!(output["fence"]["Payload"]["outcome"], "fenced");
     assert_eq!(output["replica"]["Payload"]["lag_seconds"], 4.0);
+    let key = |region: &str| region.replace('-', "_");
+    assert_eq!(output["gates"][key(PRIMARY)]["Payload"]["gated"], true);
+    assert_eq!(output["gates"][key(DR)]["Payload"]["gated"], true);
+    assert_eq!(output["jobs"][key(PRIMARY)]["Payload"]["running"], false);
+    assert_eq!(output["jobs"][key(DR)]["Payload"]["running"], true);
+    assert_eq!(output["order_ids"]["Payload"]["order_id_floor"], 1_001_042);
+    assert_eq!(output["reconcile"]["Payload"]["unresolved_orders"], 0);
+
+    // What the stand-ins were asked: the promoted database (its endpoint, as moto describes
+    // it) for the ids, the gap from the old primary to it since the highest id at promotion,
+    // DR's cache, and the shop through DR's load balancer.
+    let dr_db = endpoint_of(&world, DR, "woo-db-usw2");
+    let old_db = endpoint_of(&world, PRIMARY, "woo-db-use1");
+    let reserve = seen.input_of("reserve_order_ids");
+    assert_eq!(reserve["connection"]["host"], dr_db.as_str());
+    assert_eq!(reserve["connection"]["secret_id"], "woo/prod/db-usw2");
+    assert_eq!(reserve["margin"], 1_000_000);
+    let reconcile = seen.input_of("reconcile_gap");
+    assert_eq!(reconcile["old_primary"]["host"], old_db.as_str());
+    assert_eq!(reconcile["new_primary"]["host"], dr_db.as_str());
+    assert_eq!(reconcile["since_order_id"], 1041);
+    let dr_site = &world.stack.regions[DR];
+    assert_eq!(
+        seen.input_of("flush_cache")["host"],
+        dr_site.cache.host.as_str()
+    );
+    let smoke = seen.input_of("smoke_test");
+    assert_eq!(
+        smoke["woocommerce"]["connect_to"],
+        dr_site.load_balancer.dns_name.as_str()
+    );
 
     // What moto holds now.
     let host = parameter(&world, DR, "/woo/prod/db_host");
     assert!(host.contains("woo-db-usw2"), "app repointed: {host}");
     assert_eq!(parameter(&world, PRIMARY, "/woo/prod/maintenance"), "on");
-    let state: Value = serde_json::from_str(&parameter(&world, DR, "/wfc/woo/state")).unwrap();
+    let state = recorded_state(&world);
     assert_eq!(state["active_region"], DR);
     assert_eq!(state["status"], "idle");
+    assert_eq!(state["background_jobs_region"], DR);
     let records = records(&world);
     for name in ["shop.example.com.", "www.shop.example.com."] {
         let (_, alias) = records
@@ -641,6 +885,13 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
         Some("1"),
         "the old primary is fenced"
     );
+    assert!(!gated(&world, DR), "writes open where the shop now serves");
+    assert!(
+        gated(&world, PRIMARY),
+        "the old region stays gated (its gate was best effort, and moto answered)"
+    );
+    assert!(!jobs_running(&world, PRIMARY), "the old runner is stopped");
+    assert!(jobs_running(&world, DR), "the DR runner is the only one");
 
     // A second alarm right after: the anti-flap guard refuses (the DR region already serves).
     let input = json!({
@@ -658,9 +909,10 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
     assert!(!states.contains(&"Fence old primary".to_string()));
 }
 
-#[test]
-fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
-    let world = world(4.0);
+/// The example shop failed over to DR, its old region healthy again and ready for a failback.
+fn failed_over(gap_orders: u32) -> World {
+    let mut world = world(4.0);
+    world.gap_orders = gap_orders;
     let input = input_from_alarm(&world.stack);
     let (outcome, _) = run_failover(&world, input, true, Arc::default());
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
@@ -677,9 +929,20 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
             .unwrap();
         replica_lag_now(&world.endpoint, PRIMARY, "woo-db-use1-fb", 0.0).await;
     });
-    let request: Value =
-        serde_json::from_str(include_str!("../examples/woocommerce/failback-input.json")).unwrap();
-    let (outcome, states) = run_workflow(&world, "failback", request, true, Arc::default());
+    world
+}
+
+/// The example failback request (examples/woocommerce/failback-input.json).
+fn failback_request() -> Value {
+    serde_json::from_str(include_str!("../examples/woocommerce/failback-input.json")).unwrap()
+}
+
+#[test]
+fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
+    let world = failed_over(0);
+    let seen = Arc::new(Seen::default());
+    let (outcome, states) =
+        run_workflow(&world, "failback", failback_request(), true, seen.clone());
     assert!(
         matches!(outcome, Outcome::Succeeded { .. }),
         "{outcome:?}\nstates: {states:?}"
@@ -688,19 +951,44 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
         &states,
         &[
             "Validate request",
+            "Describe serving database",
+            "Describe old primary",
+            "Reconcile gap",
+            "Record failing back",
             "Create replica in primary region",
             "Wait for new replica",
             "Ask for approval",
+            "Gate writes in secondary region",
+            "Gate writes in primary region",
+            "Pause background jobs in secondary region",
+            "Stop writes",
+            "Wait for lag 0",
             "Promote replica",
             "Allow writes",
+            "Flush primary cache",
             "Scale primary compute up",
+            "Repoint app",
+            "Open writes",
             "Switch DNS",
+            "Smoke test",
+            "Resume background jobs in primary region",
             "Scale secondary compute down",
             "Create DR replica",
             "Record failed back",
             "Failed back",
         ],
     );
+    // The gap is read from the old primary against the database that serves now.
+    let reconcile = seen.input_of("reconcile_gap");
+    assert_eq!(
+        reconcile["old_primary"]["host"],
+        endpoint_of(&world, PRIMARY, "woo-db-use1").as_str()
+    );
+    assert_eq!(
+        reconcile["new_primary"]["host"],
+        endpoint_of(&world, DR, "woo-db-usw2").as_str()
+    );
+    assert_eq!(reconcile["handled_order_ids"], json!([]));
 
     // What moto holds now: the shop served from us-east-1 by the new primary, DR protected again.
     let host = parameter(&world, PRIMARY, "/woo/prod/db_host");
@@ -721,16 +1009,102 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
         "the new primary takes writes"
     );
     assert_eq!(parameter(&world, PRIMARY, "/woo/prod/maintenance"), "off");
-    let state: Value = serde_json::from_str(&parameter(&world, DR, "/wfc/woo/state")).unwrap();
+    let state = recorded_state(&world);
     assert_eq!(state["active_region"], PRIMARY);
     assert_eq!(state["status"], "idle");
+    assert_eq!(state["background_jobs_region"], PRIMARY);
+    assert!(
+        !gated(&world, PRIMARY),
+        "writes open where the shop serves again"
+    );
+    assert!(gated(&world, DR), "the DR region stays gated");
+    assert!(jobs_running(&world, PRIMARY), "the primary runner is back");
+    assert!(!jobs_running(&world, DR), "the DR runner is stopped");
+}
+
+#[test]
+fn failback_stops_before_cutting_back_while_the_gap_has_unresolved_orders_and_can_start_again() {
+    let world = failed_over(2);
+    let (outcome, states) =
+        run_workflow(&world, "failback", failback_request(), true, Arc::default());
+    let Outcome::Failed { error, .. } = &outcome else {
+        panic!("the failback went on: {outcome:?}\nstates: {states:?}");
+    };
+    assert_eq!(error, "UnreconciledOrders");
+    assert_order(
+        &states,
+        &[
+            "Reconcile gap",
+            "Gap reconciled",
+            "Notify unreconciled orders",
+        ],
+    );
+    for step in [
+        "Create replica in primary region",
+        "Gate writes in secondary region",
+        "Pause background jobs in secondary region",
+        "Stop writes",
+        "Promote replica",
+        "Switch DNS",
+    ] {
+        assert!(!states.iter().any(|s| s == step), "{step} ran: {states:?}");
+    }
+
+    // Nothing was cut back: the shop still serves from DR, open, with its runner.
+    for (name, target) in records(&world) {
+        assert!(target.starts_with("woo-usw2-"), "{name} → {target}");
+    }
+    let replicas = world.rt.block_on(
+        aws_sdk_rds::Client::new(&config(&world.endpoint, PRIMARY))
+            .describe_db_instances()
+            .db_instance_identifier("woo-db-use1-fb")
+            .send(),
+    );
+    assert!(
+        replicas.is_err(),
+        "no replica created in the primary region"
+    );
+    assert!(parameter(&world, DR, "/woo/prod/db_host").contains("woo-db-usw2"));
+    // The state is as the failover left it, so the failback can be started again once the
+    // orders are handled (a `failing_back` state would refuse it as already running).
+    let state = recorded_state(&world);
+    assert_eq!(state["active_region"], DR);
+    assert_eq!(state["status"], "idle", "{state}");
+    assert!(!states.iter().any(|s| s == "Record failing back"));
+    assert!(!gated(&world, DR), "DR still takes orders");
+    assert!(jobs_running(&world, DR) && !jobs_running(&world, PRIMARY));
+
+    // Staff handled the orders: the same failback, started again, goes on.
+    let mut request = failback_request();
+    request["gap_reconciled"] = json!(true);
+    let (outcome, states) = run_workflow(&world, "failback", request, true, Arc::default());
+    assert!(
+        matches!(outcome, Outcome::Succeeded { .. }),
+        "{outcome:?}\nstates: {states:?}"
+    );
+    assert_order(
+        &states,
+        &[
+            "Reconcile gap",
+            "Gap reconciled",
+            "Record failing back",
+            "Promote replica",
+            "Switch DNS",
+            "Failed back",
+        ],
+    );
+    for (name, target) in records(&world) {
+        assert!(target.starts_with("woo-use1-"), "{name} → {target}");
+    }
+    assert_eq!(recorded_state(&world)["background_jobs_region"], PRIMARY);
 }
 
 #[test]
 fn switchover_moves_the_shop_with_the_primary_read_only_until_the_replica_caught_up() {
     let world = world(0.0);
     let input = json!({"change_id": "CHG-1234", "requested_by": "sre@example.com", "reason": null});
-    let (outcome, states) = run_workflow(&world, "switchover", input, true, Arc::default());
+    let seen = Arc::new(Seen::default());
+    let (outcome, states) = run_workflow(&world, "switchover", input, true, seen.clone());
     assert!(
         matches!(outcome, Outcome::Succeeded { .. }),
         "{outcome:?}\nstates: {states:?}"
@@ -739,16 +1113,34 @@ fn switchover_moves_the_shop_with_the_primary_read_only_until_the_replica_caught
         &states,
         &[
             "Record switching over",
+            "Gate writes in primary region",
+            "Gate writes in secondary region",
+            "Pause background jobs in primary region",
             "Stop writes",
             "Wait for lag 0",
             "Promote replica",
             "Allow writes",
+            "Flush secondary cache",
+            "Scale secondary compute up",
+            "Leave maintenance mode",
+            "Repoint app",
+            "Open writes",
             "Switch DNS",
             "Smoke test",
+            "Resume background jobs in secondary region",
             "Record switched over",
             "Switched over",
         ],
     );
+    // No data loss, so no order ids to reserve and no gap to reconcile.
+    let stood_in: Vec<String> = seen
+        .stood_in
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(a, _)| a.clone())
+        .collect();
+    assert_eq!(stood_in, ["flush_cache", "smoke_test"]);
     assert_eq!(
         read_only(&world, PRIMARY).as_deref(),
         Some("1"),
@@ -761,9 +1153,12 @@ fn switchover_moves_the_shop_with_the_primary_read_only_until_the_replica_caught
         assert!(target.starts_with("woo-usw2-"), "{name} → {target}");
     }
     assert_eq!(desired_capacity(&world, DR, "woo-web-usw2"), Some(4));
-    let state: Value = serde_json::from_str(&parameter(&world, DR, "/wfc/woo/state")).unwrap();
+    let state = recorded_state(&world);
     assert_eq!(state["active_region"], DR);
     assert_eq!(state["incident_id"], "CHG-1234");
+    assert_eq!(state["background_jobs_region"], DR);
+    assert!(!gated(&world, DR) && gated(&world, PRIMARY));
+    assert!(jobs_running(&world, DR) && !jobs_running(&world, PRIMARY));
 }
 
 /// Preflight's `aws-sdk:` tasks, served by the Rust SDK against moto: the parameters in, the
@@ -953,12 +1348,37 @@ fn preflight_checks_the_shop_in_moto_and_publishes_failover_ready() {
             .collect();
         (report.outcome, ends)
     };
+    // Each check's `{check, ok, detail}`, by name.
+    let check = |outcome: &Outcome, name: &str| {
+        let Outcome::Succeeded { output } = outcome else {
+            panic!("{outcome:?}")
+        };
+        let checks = output["checks"].as_array().unwrap();
+        let found = checks.iter().find(|c| c["check"] == name);
+        found
+            .unwrap_or_else(|| panic!("no {name} check: {checks:?}"))
+            .clone()
+    };
     let (outcome, ends) = run(&world);
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(ends, ["Ready"]);
     assert_eq!(failover_ready(&world), (1.0, 1.0));
+    // Read from both regions' Secrets Manager and SSM, and both regions' schedules.
+    let identity = check(&outcome, "identity");
+    assert_eq!(identity["ok"], true, "{identity}");
+    assert!(
+        identity["detail"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("shop identity equal in us-east-1 and us-west-2"),
+        "{identity}"
+    );
+    let jobs = check(&outcome, "background_jobs");
+    assert_eq!(jobs["ok"], true, "{jobs}");
+    assert_eq!(jobs["detail"]["running_in"], json!([PRIMARY]));
 
-    // Media replication switched off: failover would leave the shop without its images.
+    // Media replication switched off: failover would leave the shop without its images. And
+    // the DR job runner started by mistake: renewals would be charged twice.
     world
         .rt
         .block_on(
@@ -968,9 +1388,34 @@ fn preflight_checks_the_shop_in_moto_and_publishes_failover_ready() {
                 .send(),
         )
         .unwrap();
+    let runner =
+        json!({"runner": {"kind": "scheduler", "schedule_name": "woo-cron-usw2"}, "region": DR});
+    let env = AwsEnv::local(&world.endpoint, DR);
+    world
+        .rt
+        .block_on(wfc_activities::lambda::dispatch(
+            "resume_background_jobs",
+            runner,
+            &env,
+        ))
+        .unwrap();
     let (outcome, ends) = run(&world);
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(ends, ["Not ready"]);
+    let Outcome::Succeeded { output } = &outcome else {
+        unreachable!()
+    };
+    let failing: Vec<&str> = output["failing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(failing, ["media", "background_jobs"]);
+    assert_eq!(
+        check(&outcome, "background_jobs")["detail"]["running_in"],
+        json!([PRIMARY, DR])
+    );
     assert_eq!(
         failover_ready(&world),
         (0.0, 1.0),
