@@ -9,7 +9,7 @@ use crate::error::{ActivityError, Result};
 use crate::lambda::Handler;
 use crate::net::MySqlClient;
 use crate::ports::metrics::{MetricQuery, Metrics};
-use crate::ports::mysql::{MySqlConnection, ReplicaStatus, SessionMode};
+use crate::ports::mysql::{open_self_managed, MySqlConnection, ReplicaStatus, SessionMode};
 use crate::ports::{ConfigStore, Database, MySql};
 use crate::reserve_order_ids::mysql_secret_permission;
 use crate::validate::{self, Validate};
@@ -255,11 +255,13 @@ pub async fn run_self_managed(
     mysql: &dyn MySql,
 ) -> Result<CheckReplicaOutput> {
     input.validate()?;
-    let connection = input.self_managed.as_ref().ok_or_else(|| {
-        ActivityError::invalid("self_managed", "is required for a self-managed server")
-    })?;
-    let server = connection.login(config).await?;
-    let mut session = mysql.connect(&server, SessionMode::ReadOnly).await?;
+    let (_, mut session) = open_self_managed(
+        input.self_managed.as_ref(),
+        config,
+        mysql,
+        SessionMode::ReadOnly,
+    )
+    .await?;
     let read = async {
         let version = session.version().await?;
         let replica = session.replica_status().await?;

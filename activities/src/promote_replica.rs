@@ -9,7 +9,7 @@ use crate::check_replica::self_managed_elsewhere;
 use crate::error::{ActivityError, Result};
 use crate::lambda::Handler;
 use crate::net::MySqlClient;
-use crate::ports::mysql::{MySqlConnection, SessionMode};
+use crate::ports::mysql::{open_self_managed, MySqlConnection, SessionMode};
 use crate::ports::{ConfigStore, Database, MySql};
 use crate::reserve_order_ids::mysql_secret_permission;
 use crate::validate::{self, Validate};
@@ -113,11 +113,13 @@ pub async fn run_self_managed(
     mysql: &dyn MySql,
 ) -> Result<PromoteReplicaOutput> {
     input.validate()?;
-    let connection = input.self_managed.as_ref().ok_or_else(|| {
-        ActivityError::invalid("self_managed", "is required for a self-managed server")
-    })?;
-    let server = connection.login(config).await?;
-    let mut session = mysql.connect(&server, SessionMode::ReadWrite).await?;
+    let (_, mut session) = open_self_managed(
+        input.self_managed.as_ref(),
+        config,
+        mysql,
+        SessionMode::ReadWrite,
+    )
+    .await?;
     let promote = async {
         let replica = session.replica_status().await?.is_some();
         let read_only = session.read_only().await?;

@@ -280,19 +280,25 @@ impl Session {
             .map_err(|f| self.name(f))
     }
 
-    /// Whether the SQL thread has applied everything the IO thread fetched (or cannot apply
-    /// more: stopped, or no longer a replica).
-    async fn relay_log_applied(&mut self) -> Result<bool> {
-        let rows = match self
+    /// `SHOW REPLICA STATUS` (MySQL 8.0.22+, MariaDB 10.5.1+), or `SHOW SLAVE STATUS` where the
+    /// server does not know the new name.
+    async fn replica_status_rows(&mut self) -> Result<Vec<Row>> {
+        match self
             .timed(|c| Box::pin(c.query::<Row, _>("SHOW REPLICA STATUS")))
             .await
         {
-            Ok(rows) => rows,
+            Ok(rows) => Ok(rows),
             Err(Failure::Driver(e)) if server_code(&e) == Some(ER_PARSE_ERROR) => {
-                self.rows("SHOW SLAVE STATUS".into()).await?
+                self.rows("SHOW SLAVE STATUS".into()).await
             }
-            Err(f) => return Err(self.name(f)),
-        };
+            Err(f) => Err(self.name(f)),
+        }
+    }
+
+    /// Whether the SQL thread has applied everything the IO thread fetched (or cannot apply
+    /// more: stopped, or no longer a replica).
+    async fn relay_log_applied(&mut self) -> Result<bool> {
+        let rows = self.replica_status_rows().await?;
         let Some(row) = rows.first() else {
             return Ok(true);
         };
@@ -337,16 +343,7 @@ impl MySqlSession for Session {
     }
 
     async fn replica_status(&mut self) -> Result<Option<ReplicaStatus>> {
-        let rows = match self
-            .timed(|c| Box::pin(c.query::<Row, _>("SHOW REPLICA STATUS")))
-            .await
-        {
-            Ok(rows) => rows,
-            Err(Failure::Driver(e)) if server_code(&e) == Some(ER_PARSE_ERROR) => {
-                self.rows("SHOW SLAVE STATUS".into()).await?
-            }
-            Err(f) => return Err(self.name(f)),
-        };
+        let rows = self.replica_status_rows().await?;
         let Some(row) = rows.first() else {
             return Ok(None);
         };
@@ -495,19 +492,8 @@ impl MySqlSession for Session {
                  o.transaction_id, o.billing_email, {intent} \
                  FROM {orders} o WHERE o.id > ? AND o.type = 'shop_order' ORDER BY o.id"
             );
-            for row in self.rows_with(sql, vec![Value::UInt(since)]).await? {
-                records.push(OrderRecord {
-                    id: number(&row, 0).unwrap_or_default(),
-                    status: cell(&row, 1).unwrap_or_default(),
-                    currency: cell(&row, 2).unwrap_or_default(),
-                    total: cell(&row, 3).unwrap_or_default(),
-                    created_gmt: cell(&row, 4).unwrap_or_default(),
-                    payment_method: cell(&row, 5).unwrap_or_default(),
-                    transaction_id: non_empty(cell(&row, 6)),
-                    billing_email: non_empty(cell(&row, 7)),
-                    stripe_intent_id: non_empty(cell(&row, 8)),
-                });
-            }
+            let rows = self.rows_with(sql, vec![Value::UInt(since)]).await?;
+            records.extend(rows.iter().map(order_record));
         }
         // Legacy orders (HPOS off, or orders from before it) live in posts + postmeta.
         let meta = |key: &str| {
@@ -533,19 +519,8 @@ impl MySqlSession for Session {
             meta("_billing_email"),
             meta("_stripe_intent_id"),
         );
-        for row in self.rows_with(sql, vec![Value::UInt(since)]).await? {
-            records.push(OrderRecord {
-                id: number(&row, 0).unwrap_or_default(),
-                status: cell(&row, 1).unwrap_or_default(),
-                currency: cell(&row, 2).unwrap_or_default(),
-                total: cell(&row, 3).unwrap_or_default(),
-                created_gmt: cell(&row, 4).unwrap_or_default(),
-                payment_method: cell(&row, 5).unwrap_or_default(),
-                transaction_id: non_empty(cell(&row, 6)),
-                billing_email: non_empty(cell(&row, 7)),
-                stripe_intent_id: non_empty(cell(&row, 8)),
-            });
-        }
+        let rows = self.rows_with(sql, vec![Value::UInt(since)]).await?;
+        records.extend(rows.iter().map(order_record));
         records.sort_by_key(|r| r.id);
         Ok(records)
     }
@@ -668,5 +643,21 @@ impl MySqlSession for Session {
             }
             let _ = tokio::time::timeout(CONNECT_TIMEOUT, conn.disconnect()).await;
         }
+    }
+}
+
+/// An order row of either query above: id, status, currency, total, created, payment method,
+/// transaction id, billing email, Stripe intent, in that column order.
+fn order_record(row: &Row) -> OrderRecord {
+    OrderRecord {
+        id: number(row, 0).unwrap_or_default(),
+        status: cell(row, 1).unwrap_or_default(),
+        currency: cell(row, 2).unwrap_or_default(),
+        total: cell(row, 3).unwrap_or_default(),
+        created_gmt: cell(row, 4).unwrap_or_default(),
+        payment_method: cell(row, 5).unwrap_or_default(),
+        transaction_id: non_empty(cell(row, 6)),
+        billing_email: non_empty(cell(row, 7)),
+        stripe_intent_id: non_empty(cell(row, 8)),
     }
 }

@@ -178,6 +178,21 @@ pub struct OrderLine {
     pub quantity: f64,
 }
 
+/// Logs in to the self-managed server an activity's input names (`self_managed`, required here)
+/// and opens a session; returns the connection with it.
+pub async fn open_self_managed<'a>(
+    connection: Option<&'a MySqlConnection>,
+    config: &dyn ConfigStore,
+    mysql: &dyn MySql,
+    mode: SessionMode,
+) -> Result<(&'a MySqlConnection, Box<dyn MySqlSession>)> {
+    let connection = connection.ok_or_else(|| {
+        ActivityError::invalid("self_managed", "is required for a self-managed server")
+    })?;
+    let server = connection.login(config).await?;
+    Ok((connection, mysql.connect(&server, mode).await?))
+}
+
 /// Opens sessions on MySQL/MariaDB servers.
 #[async_trait]
 pub trait MySql: Send + Sync {
