@@ -43,11 +43,12 @@ use wfc_events::{InputTransformer, Pattern};
 use wfc_stack::Stack;
 use wfc_testkit::MotoServer;
 
+#[path = "support/shop_base.rs"]
+mod shop_base;
 #[path = "support/shop_edges.rs"]
 mod shop_edges;
 
-const PRIMARY: &str = "us-east-1";
-const DR: &str = "us-west-2";
+use shop_base::{config, ShopBase, DR, PRIMARY};
 
 struct World {
     _moto: MotoServer,
@@ -57,10 +58,6 @@ struct World {
     edges: shop_edges::ShopEdges,
     /// Unresolved orders the `reconcile_gap` stand-in finds on the old primary.
     gap_orders: u32,
-}
-
-fn config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
-    AwsEnv::local(endpoint, region).config(None)
 }
 
 /// The example shop, created in moto; the stack description is the example's with moto's
@@ -77,10 +74,7 @@ fn world(replica_lag: f64) -> World {
     );
     let ids = rt.block_on(create_shop(&endpoint, replica_lag));
     let edges = rt.block_on(shop_edges::create_write_gates_and_runners(&endpoint));
-    let text = wfc_workflows::EXAMPLE_STACK
-        .replace("Z0123456789ABCDEFGHIJ", &ids.zone)
-        .replace("0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", &ids.primary_check)
-        .replace("1c2d3e4f-5061-4b7c-9d8e-0f1a2b3c4d5e", &ids.dr_check);
+    let text = ids.apply(wfc_workflows::EXAMPLE_STACK);
     let stack = Stack::load(&edges.apply(&text)).unwrap_or_else(|e| panic!("{e:?}"));
     rt.block_on(shop_identity(&endpoint, &stack));
     World {
@@ -128,13 +122,7 @@ async fn shop_identity(endpoint: &str, stack: &Stack) {
     }
 }
 
-struct Ids {
-    zone: String,
-    primary_check: String,
-    dr_check: String,
-}
-
-async fn create_shop(endpoint: &str, replica_lag: f64) -> Ids {
+async fn create_shop(endpoint: &str, replica_lag: f64) -> ShopBase {
     let rds = |r| aws_sdk_rds::Client::new(&config(endpoint, r));
     let ssm = |r| aws_sdk_ssm::Client::new(&config(endpoint, r));
     for region in [PRIMARY, DR] {
@@ -196,41 +184,7 @@ async fn create_shop(endpoint: &str, replica_lag: f64) -> Ids {
         .await
         .unwrap();
 
-    // DNS: the zone, the shop's alias records on the primary ALB, and a health check per region.
-    let r53 = aws_sdk_route53::Client::new(&config(endpoint, DR));
-    let zone = r53
-        .create_hosted_zone()
-        .name("shop.example.com.")
-        .caller_reference("woo-zone")
-        .send()
-        .await
-        .unwrap();
-    let zone = zone
-        .hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string();
-    let mut checks = Vec::new();
-    for host in ["woo-use1.example.com", "woo-usw2.example.com"] {
-        use aws_sdk_route53::types::{HealthCheckConfig, HealthCheckType};
-        let out = r53
-            .create_health_check()
-            .caller_reference(host)
-            .health_check_config(
-                HealthCheckConfig::builder()
-                    .r#type(HealthCheckType::Https)
-                    .fully_qualified_domain_name(host)
-                    .port(443)
-                    .resource_path("/")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        checks.push(out.health_check().unwrap().id().to_string());
-    }
+    let base = shop_base::create_dns_compute_and_topic(endpoint).await;
 
     // The app's configuration in each region: database host and maintenance flag.
     for (region, name, value) in [
@@ -256,41 +210,8 @@ async fn create_shop(endpoint: &str, replica_lag: f64) -> Ids {
             .unwrap();
     }
 
-    // Compute: four web servers in the primary, a pilot light of one in DR.
-    for (region, name, desired) in [(PRIMARY, "woo-web-use1", 4), (DR, "woo-web-usw2", 1)] {
-        let asg = aws_sdk_autoscaling::Client::new(&config(endpoint, region));
-        asg.create_launch_configuration()
-            .launch_configuration_name("woo-web")
-            .image_id("ami-12c6146b")
-            .instance_type("t3.small")
-            .send()
-            .await
-            .unwrap();
-        asg.create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_configuration_name("woo-web")
-            .min_size(0)
-            .max_size(10)
-            .desired_capacity(desired)
-            .availability_zones(format!("{region}a"))
-            .send()
-            .await
-            .unwrap();
-    }
-
     media_buckets(endpoint).await;
-
-    aws_sdk_sns::Client::new(&config(endpoint, DR))
-        .create_topic()
-        .name("woo-dr")
-        .send()
-        .await
-        .unwrap();
-    Ids {
-        zone,
-        primary_check: checks[0].clone(),
-        dr_check: checks[1].clone(),
-    }
+    base
 }
 
 fn s3(endpoint: &str) -> aws_sdk_s3::Client {

@@ -19,6 +19,8 @@
 //!   rewrites the smoke test's input to `http://`, `connect_to: 127.0.0.1` and that port, and drops
 //!   the plain GETs of the public name (there is no DNS for it here). The checks are the real ones.
 
+#[path = "support/shop_base.rs"]
+mod shop_base;
 #[path = "support/shop_edges.rs"]
 mod shop_edges;
 
@@ -34,20 +36,16 @@ use wfc_testkit::redis::RedisServer;
 use wfc_testkit::store_api::StoreApi;
 use wfc_testkit::MotoServer;
 
-const PRIMARY: &str = "us-east-1";
-const DR: &str = "us-west-2";
-const CANARY: u64 = 13;
+use shop_base::{config, ShopBase, DR, PRIMARY};
 
-fn config(endpoint: &str, region: &str) -> aws_types::SdkConfig {
-    AwsEnv::local(endpoint, region).config(None)
-}
+const CANARY: u64 = 13;
 
 /// The example stack on this machine's servers: the MariaDB pair as a self-managed database, the
 /// Redis on loopback, moto's ids.
 fn stack_text(
     pair: &MariaDbPair,
     redis: &RedisServer,
-    ids: &Ids,
+    ids: &ShopBase,
     edges: &shop_edges::ShopEdges,
 ) -> String {
     let database = |role: &str, id: &str, db: &MariaDb| {
@@ -84,21 +82,11 @@ fn stack_text(
         text.push_str(&line);
         text.push('\n');
     }
-    let text = text
-        .replace("Z0123456789ABCDEFGHIJ", &ids.zone)
-        .replace("0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", &ids.primary_check)
-        .replace("1c2d3e4f-5061-4b7c-9d8e-0f1a2b3c4d5e", &ids.dr_check);
-    edges.apply(&text)
-}
-
-struct Ids {
-    zone: String,
-    primary_check: String,
-    dr_check: String,
+    edges.apply(&ids.apply(&text))
 }
 
 /// What moto holds for the shop: credentials, app parameters, DNS, compute, the topic.
-async fn create_shop(endpoint: &str) -> Ids {
+async fn create_shop(endpoint: &str) -> ShopBase {
     for (region, short) in [(PRIMARY, "use1"), (DR, "usw2")] {
         aws_sdk_secretsmanager::Client::new(&config(endpoint, region))
             .create_secret()
@@ -123,71 +111,7 @@ async fn create_shop(endpoint: &str) -> Ids {
                 .unwrap();
         }
     }
-    let r53 = aws_sdk_route53::Client::new(&config(endpoint, DR));
-    let zone = r53
-        .create_hosted_zone()
-        .name("shop.example.com.")
-        .caller_reference("woo-zone")
-        .send()
-        .await
-        .unwrap();
-    let zone = zone
-        .hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_string();
-    let mut checks = Vec::new();
-    for host in ["woo-use1.example.com", "woo-usw2.example.com"] {
-        use aws_sdk_route53::types::{HealthCheckConfig, HealthCheckType};
-        let out = r53
-            .create_health_check()
-            .caller_reference(host)
-            .health_check_config(
-                HealthCheckConfig::builder()
-                    .r#type(HealthCheckType::Https)
-                    .fully_qualified_domain_name(host)
-                    .port(443)
-                    .resource_path("/healthz")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        checks.push(out.health_check().unwrap().id().to_string());
-    }
-    for (region, name, desired) in [(PRIMARY, "woo-web-use1", 4), (DR, "woo-web-usw2", 1)] {
-        let asg = aws_sdk_autoscaling::Client::new(&config(endpoint, region));
-        asg.create_launch_configuration()
-            .launch_configuration_name("woo-web")
-            .image_id("ami-12c6146b")
-            .instance_type("t3.small")
-            .send()
-            .await
-            .unwrap();
-        asg.create_auto_scaling_group()
-            .auto_scaling_group_name(name)
-            .launch_configuration_name("woo-web")
-            .min_size(0)
-            .max_size(10)
-            .desired_capacity(desired)
-            .availability_zones(format!("{region}a"))
-            .send()
-            .await
-            .unwrap();
-    }
-    aws_sdk_sns::Client::new(&config(endpoint, DR))
-        .create_topic()
-        .name("woo-dr")
-        .send()
-        .await
-        .unwrap();
-    Ids {
-        zone,
-        primary_check: checks[0].clone(),
-        dr_check: checks[1].clone(),
-    }
+    shop_base::create_dns_compute_and_topic(endpoint).await
 }
 
 /// The real activities, with the stand-ins the module doc lists.
