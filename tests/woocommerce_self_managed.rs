@@ -1,6 +1,6 @@
-//! The WooCommerce failover end to end on a self-managed MariaDB pair: the compiled failover runs
-//! in the local engine with the real activities, in process, against a real replicating MariaDB
-//! pair (primary and replica on loopback, the WooCommerce fixture loaded), a real Redis, a Store
+//! The WooCommerce failover and switchover end to end on a self-managed MariaDB pair: the compiled
+//! workflows run in the local engine with the real activities, in process, against a real
+//! replicating MariaDB pair (primary and replica on loopback, the WooCommerce fixture loaded), a real Redis, a Store
 //! API imitation, and moto (WAF, EventBridge Scheduler, Secrets Manager, SSM, Route 53, Auto
 //! Scaling, SNS). Orders are taken on the primary, replication is cut, three more orders are
 //! taken (the gap), and the primary region is declared down.
@@ -160,8 +160,19 @@ fn position(history: &[(String, String)], kind: &str, name: &str) -> usize {
         .unwrap_or_else(|| panic!("no {kind} of {name:?} in the history:\n{history:#?}"))
 }
 
-#[test]
-fn failover_on_a_self_managed_mariadb_pair_protects_orders_jobs_and_cache() {
+/// The shop on this machine's servers, with moto for the AWS side.
+struct World {
+    pair: MariaDbPair,
+    redis: RedisServer,
+    shop: StoreApi,
+    _moto: MotoServer,
+    endpoint: String,
+    rt: Arc<tokio::runtime::Runtime>,
+    edges: shop_edges::ShopEdges,
+    stack: Stack,
+}
+
+fn world() -> World {
     let pair = MariaDbPair::start();
     let redis = RedisServer::start();
     let shop = StoreApi::start("shop.example.com", CANARY);
@@ -178,6 +189,80 @@ fn failover_on_a_self_managed_mariadb_pair_protects_orders_jobs_and_cache() {
     let edges = rt.block_on(shop_edges::create_write_gates_and_runners(&endpoint));
     let stack =
         Stack::load(&stack_text(&pair, &redis, &ids, &edges)).unwrap_or_else(|e| panic!("{e:?}"));
+    World {
+        pair,
+        redis,
+        shop,
+        _moto: moto,
+        endpoint,
+        rt,
+        edges,
+        stack,
+    }
+}
+
+/// Runs `workflow` to its end; its output (it must succeed) and its history as (event kind,
+/// name of the state the event belongs to).
+fn run(world: &World, workflow: &str, input: Value) -> (Value, Vec<(String, String)>) {
+    let compiled = wfc_workflows::build(workflow, &world.stack)
+        .unwrap()
+        .unwrap();
+    let env = Arc::new(AwsEnv::local(&world.endpoint, DR));
+    let engine = Engine::new(compiled.machine)
+        .with_handlers(handlers(env, world.rt.clone(), world.shop.port()))
+        .with_options(Options {
+            start_time: 1_764_126_000_000,
+            history: true,
+            execution_name: Some(format!("{workflow}-self-managed")),
+            ..Options::default()
+        });
+    let report = engine.run(input);
+    let output = match &report.outcome {
+        Outcome::Succeeded { output } => output.clone(),
+        other => panic!("the {workflow} did not succeed: {other:#?}"),
+    };
+    let mut history = Vec::new();
+    let mut current = String::new();
+    for event in &report.history {
+        if let Some((_, details)) = &event.details {
+            if let Some(name) = details["name"].as_str() {
+                current = name.to_string();
+            }
+        }
+        history.push((event.kind.to_string(), current.clone()));
+    }
+    (output, history)
+}
+
+/// The recorded DR state.
+fn recorded_state(world: &World) -> Value {
+    let value = world.rt.block_on(async {
+        aws_sdk_ssm::Client::new(&config(&world.endpoint, DR))
+            .get_parameter()
+            .name("/wfc/woo/state")
+            .send()
+            .await
+            .unwrap()
+            .parameter()
+            .unwrap()
+            .value()
+            .unwrap()
+            .to_string()
+    });
+    serde_json::from_str(&value).unwrap()
+}
+
+#[test]
+fn failover_on_a_self_managed_mariadb_pair_protects_orders_jobs_and_cache() {
+    let world = world();
+    let (pair, redis, shop, rt, edges, endpoint) = (
+        &world.pair,
+        &world.redis,
+        &world.shop,
+        &world.rt,
+        &world.edges,
+        world.endpoint.as_str(),
+    );
 
     // Orders before the outage replicate; the three of the gap do not.
     let before: Vec<u64> = (0..2)
@@ -200,33 +285,8 @@ fn failover_on_a_self_managed_mariadb_pair_protects_orders_jobs_and_cache() {
         "time": "2026-11-26T03:00:00Z",
         "rpo_override": { "reason": "us-east-1 is down; accept the replication gap" },
     });
-    let compiled = wfc_workflows::build("failover", &stack).unwrap().unwrap();
-    let env = Arc::new(AwsEnv::local(&endpoint, DR));
-    let engine = Engine::new(compiled.machine)
-        .with_handlers(handlers(env, rt.clone(), shop.port()))
-        .with_options(Options {
-            start_time: 1_764_126_000_000,
-            history: true,
-            execution_name: Some("failover-self-managed".into()),
-            ..Options::default()
-        });
-    let report = engine.run(input);
-    let output = match &report.outcome {
-        Outcome::Succeeded { output } => output.clone(),
-        other => panic!("the failover did not succeed: {other:#?}"),
-    };
+    let (output, history) = run(&world, "failover", input);
 
-    // The execution history: (event kind, state name) of every state entered and task done.
-    let mut history: Vec<(String, String)> = Vec::new();
-    let mut current = String::new();
-    for event in &report.history {
-        if let Some((_, details)) = &event.details {
-            if let Some(name) = details["name"].as_str() {
-                current = name.to_string();
-            }
-        }
-        history.push((event.kind.to_string(), current.clone()));
-    }
     let done = |name: &str| position(&history, "TaskSucceeded", name);
     let entered = |name: &str| position(&history, "TaskStateEntered", name);
     // Writes gated and the old runner stopped before the promotion, and the database fenced.
@@ -253,14 +313,14 @@ fn failover_on_a_self_managed_mariadb_pair_protects_orders_jobs_and_cache() {
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?} at {at:?}");
 
     // The runners and the gates, read back from moto.
-    assert!(!rt.block_on(edges.schedule_enabled(&endpoint, PRIMARY)));
-    assert!(rt.block_on(edges.schedule_enabled(&endpoint, DR)));
+    assert!(!rt.block_on(edges.schedule_enabled(endpoint, PRIMARY)));
+    assert!(rt.block_on(edges.schedule_enabled(endpoint, DR)));
     assert!(
-        rt.block_on(edges.gated(&endpoint, PRIMARY)),
+        rt.block_on(edges.gated(endpoint, PRIMARY)),
         "the old region stays gated"
     );
     assert!(
-        !rt.block_on(edges.gated(&endpoint, DR)),
+        !rt.block_on(edges.gated(endpoint, DR)),
         "DR writes are open"
     );
 
@@ -328,21 +388,60 @@ fn failover_on_a_self_managed_mariadb_pair_protects_orders_jobs_and_cache() {
         .contains(&gap[0].to_string()));
 
     // The recorded state: DR serves, and owns the background jobs.
-    let state: Value = serde_json::from_str(&rt.block_on(async {
-        aws_sdk_ssm::Client::new(&config(&endpoint, DR))
-            .get_parameter()
-            .name("/wfc/woo/state")
-            .send()
-            .await
-            .unwrap()
-            .parameter()
-            .unwrap()
-            .value()
-            .unwrap()
-            .to_string()
-    }))
-    .unwrap();
+    let state = recorded_state(&world);
     assert_eq!(state["active_region"], DR);
     assert_eq!(state["background_jobs_region"], DR);
-    drop(moto);
+}
+
+#[test]
+fn switchover_on_a_self_managed_mariadb_pair_loses_no_order() {
+    let world = world();
+    let pair = &world.pair;
+    // Orders keep coming while the replica is a few seconds behind.
+    pair.set_replica_delay(2);
+    let orders: Vec<u64> = (0..3)
+        .map(|i| create_order(&pair.primary, &format!("s{i}@example.com"), "9.90", 10, 1))
+        .collect();
+    let input = json!({ "change_id": "CHG-42", "requested_by": "sre@example.com", "reason": null });
+    let (_, history) = run(&world, "switchover", input);
+
+    let done = |name: &str| position(&history, "TaskSucceeded", name);
+    let order = [
+        "Gate writes in primary region",
+        "Gate writes in secondary region",
+        "Pause background jobs in primary region",
+        "Stop writes",
+        "Wait for lag 0",
+        "Promote replica",
+        "Flush secondary cache",
+        "Repoint app",
+        "Open writes",
+        "Switch DNS",
+        "Smoke test",
+        "Resume background jobs in secondary region",
+        "Record switched over",
+    ];
+    let at: Vec<usize> = order.iter().map(|name| done(name)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?} at {at:?}");
+
+    // Every order reached the new primary: writes stopped, lag 0, then the promotion.
+    for id in &orders {
+        assert_eq!(
+            pair.replica.value(&format!(
+                "SELECT COUNT(*) FROM wp_wc_orders WHERE id = {id}"
+            )),
+            "1",
+            "order {id} lost"
+        );
+    }
+    assert_eq!(pair.primary.value("SELECT @@global.read_only"), "1");
+    assert_eq!(pair.replica.value("SELECT @@global.read_only"), "0");
+    assert!(pair.replica.replica_status().is_none(), "still a replica");
+    let rt = &world.rt;
+    assert!(!rt.block_on(world.edges.schedule_enabled(&world.endpoint, PRIMARY)));
+    assert!(rt.block_on(world.edges.schedule_enabled(&world.endpoint, DR)));
+    assert!(!rt.block_on(world.edges.gated(&world.endpoint, DR)));
+    let state = recorded_state(&world);
+    assert_eq!(state["active_region"], DR);
+    assert_eq!(state["background_jobs_region"], DR);
 }
