@@ -15,6 +15,8 @@ struct World {
     records_refused: bool,
     /// Background jobs run in both regions (a failover's old runner came back).
     two_job_runners: bool,
+    /// The stack description (default: the example).
+    stack: &'static str,
 }
 
 fn handlers(world: World, calls: &Calls) -> Handlers {
@@ -26,12 +28,14 @@ fn handlers(world: World, calls: &Calls) -> Handlers {
     };
     let c = calls.clone();
     let verdict = world.rpo_verdict;
+    // A self-managed server's backups are not visible over SQL: `check_replica` says none.
+    let backups = !world.stack.contains(r#"kind = "self_managed""#);
     let replica = move |r: &TaskRequest| {
         record(&c, "check_replica", &r.payload);
         TaskOutcome::Succeeded(json!({
             "db_instance_id": r.payload["db_instance_id"],
             "status": "available", "engine": "mysql", "is_replica": true,
-            "replica_source": "woo-db-use1", "backups_enabled": true,
+            "replica_source": "woo-db-use1", "backups_enabled": backups,
             "backup_retention_days": 7, "backing_up": false, "lag_known": true,
             "lag_seconds": if verdict == "within_limit" { 3.0 } else { 900.0 },
             "last_known_lag_seconds": null,
@@ -141,7 +145,7 @@ fn handlers(world: World, calls: &Calls) -> Handlers {
 
 /// Runs preflight; returns the outcome, the Succeed state it ended at, and the recorded calls.
 fn run(world: World) -> (Outcome, String, Vec<(String, Value)>) {
-    let stack = wfc_stack::Stack::load(wfc_workflows::EXAMPLE_STACK).expect("example stack");
+    let stack = wfc_stack::Stack::load(world.stack).expect("example stack");
     let compiled = wfc_workflows::woocommerce::preflight::workflow(&stack).expect("compiles");
     let calls: Calls = Arc::default();
     let engine = Engine::new(compiled.machine)
@@ -184,6 +188,7 @@ fn all_well_is_ready() {
         denied: None,
         records_refused: false,
         two_job_runners: false,
+        stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Ready");
@@ -205,6 +210,7 @@ fn lag_and_a_denied_permission_are_not_ready() {
         denied: Some("rds:PromoteReadReplica"),
         records_refused: false,
         two_job_runners: false,
+        stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Not ready");
@@ -240,6 +246,7 @@ fn a_failing_lookup_is_a_failing_check_not_a_failed_run() {
         denied: None,
         records_refused: true,
         two_job_runners: false,
+        stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Not ready");
@@ -260,6 +267,7 @@ fn background_jobs_in_two_regions_are_not_ready() {
         denied: None,
         records_refused: false,
         two_job_runners: true,
+        stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Not ready");
@@ -276,4 +284,18 @@ fn background_jobs_in_two_regions_are_not_ready() {
         failing[0]["detail"]["running_in"],
         json!(["us-east-1", "us-west-2"])
     );
+}
+
+#[test]
+fn a_self_managed_replica_is_ready_without_visible_backups() {
+    let (outcome, end, calls) = run(World {
+        rpo_verdict: "within_limit",
+        denied: None,
+        records_refused: false,
+        two_job_runners: false,
+        stack: include_str!("../../examples/woocommerce/stack-self-managed.toml"),
+    });
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+    assert_eq!(end, "Ready");
+    assert_eq!(published(&calls), vec![json!(1)]);
 }

@@ -307,6 +307,7 @@ fn replica_check(wf: &Workflow, stack: &Stack) -> Chain {
             &[],
         )
         .result_path("$.replica");
+    let backups_visible = !matches!(sites.s.database, wfc_stack::Database::SelfManaged { .. });
     let check = checked(check, true, &failed);
     let field = |reason: &str| {
         json!({
@@ -340,8 +341,10 @@ fn replica_check(wf: &Workflow, stack: &Stack) -> Chain {
                 false,
                 field("replication lag over the RPO limit or unknown"),
             ),
-        )
-        .when(
+        );
+    // Backups of a self-managed server are not visible over SQL: the check is RDS and Aurora's.
+    let (verdict, ok_detail) = if backups_visible {
+        let verdict = verdict.when(
             check
                 .output(field!(CheckReplicaOutput.backups_enabled))
                 .is_false(),
@@ -352,14 +355,12 @@ fn replica_check(wf: &Workflow, stack: &Stack) -> Chain {
                 false,
                 field("automated backups are disabled on the DR database"),
             ),
-        )
-        .otherwise(outcome(
-            wf,
-            "Replica ok",
-            "replica",
-            true,
-            field("replica in sync within the RPO, with backups"),
-        ));
+        );
+        (verdict, "replica in sync within the RPO, with backups")
+    } else {
+        (verdict, "replica in sync within the RPO")
+    };
+    let verdict = verdict.otherwise(outcome(wf, "Replica ok", "replica", true, field(ok_detail)));
     check.next(&verdict)
 }
 
