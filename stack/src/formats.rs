@@ -392,7 +392,7 @@ pub(crate) fn ip_address(s: &str) -> Result<(), String> {
     )
 }
 
-/// An EventBridge Scheduler schedule or group name, or an AWS WAF web ACL name.
+/// An EventBridge Scheduler schedule or group name.
 pub(crate) fn aws_resource_name(s: &str) -> Result<(), String> {
     expect(
         (1..=64).contains(&s.len()) && all(s, |c| c.is_ascii_alphanumeric() || "-_.".contains(c)),
@@ -417,5 +417,13 @@ pub(crate) fn plugin_slug(s: &str) -> Result<(), String> {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || "-_".contains(c)
             }),
         "a plugin slug such as woocommerce-gateway-stripe",
+    )
+}
+
+/// An AWS WAF web ACL name: 1–128 letters, digits, `_` and `-`.
+pub(crate) fn waf_name(s: &str) -> Result<(), String> {
+    expect(
+        (1..=128).contains(&s.len()) && all(s, |c| c.is_ascii_alphanumeric() || "-_".contains(c)),
+        "a WAF web ACL name of 1–128 letters, digits, hyphens and underscores",
     )
 }

@@ -151,7 +151,7 @@ const JOB_RUNNERS: &[(&str, &[Key])] = &[
 ];
 
 const WRITE_GATE: &[Key] = &[
-    req("web_acl_name", Ty::Str(f::aws_resource_name)),
+    req("web_acl_name", Ty::Str(f::waf_name)),
     req("web_acl_id", Ty::Str(f::uuid)),
 ];
 

@@ -340,6 +340,10 @@ load_balancer = { arn = "arn:aws:elasticloadbalancing:us-east-1"#), vec![(
             "regions.us-east-1.write_gate.web_acl_id",
             "UUID",
         )]),
+        ("web ACL name", with(r#"web_acl_name = "woo-use1""#, r#"web_acl_name = "woo.use1""#), vec![(
+            "regions.us-east-1.write_gate.web_acl_name",
+            "WAF web ACL name",
+        )]),
         ("egress ip", with(r#"egress_ips = ["203.0.113.10"]"#, r#"egress_ips = ["203.0.113.999"]"#), vec![(
             "regions.us-east-1.egress_ips[0]",
             "an IP address",
