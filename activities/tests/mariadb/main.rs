@@ -14,6 +14,8 @@ mod gap;
 mod invalid_input;
 mod replication;
 mod support;
+#[path = "../common/trial.rs"]
+mod trial;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();

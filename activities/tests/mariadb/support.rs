@@ -2,10 +2,8 @@
 //! secret, connection inputs for a test server, calls through the Lambda wiring, and readings of a
 //! server's state (checksums, GTID position) to prove nothing was written.
 
-use libtest_mimic::{Failed, Trial};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use wfc_activities::aws::AwsEnv;
@@ -86,21 +84,7 @@ pub async fn call<A: Handler, O: DeserializeOwned>(input: Value) -> Result<O, Ac
     Ok(serde_json::from_value(output).expect("output has the declared type"))
 }
 
-/// A trial running an async test on its own runtime.
-pub fn trial<F, Fut>(name: &str, test: F) -> Trial
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    Trial::test(name, move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failed::from(e.to_string()))?
-            .block_on(test());
-        Ok(())
-    })
-}
+pub use crate::trial::trial;
 
 #[macro_export]
 macro_rules! trials {

@@ -16,6 +16,8 @@ mod shop_smoke;
 mod start_workflow;
 mod support;
 mod traffic;
+#[path = "../common/trial.rs"]
+mod trial;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();

@@ -2,8 +2,6 @@
 //! unique names, error assertions, and small local servers (a counting proxy, HTTP, Redis) on
 //! 127.0.0.1 only.
 
-use libtest_mimic::{Failed, Trial};
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -36,21 +34,7 @@ pub fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// A trial running an async test on its own runtime.
-pub fn trial<F, Fut>(name: &str, test: F) -> Trial
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    Trial::test(name, move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Failed::from(e.to_string()))?
-            .block_on(test());
-        Ok(())
-    })
-}
+pub use crate::trial::trial;
 
 #[macro_export]
 macro_rules! trials {
