@@ -61,14 +61,18 @@ pub(crate) fn guard<A: wfc_contract::Activity>(
 ) -> TaskStep<A> {
     let name = task.step().name();
     let mark = failed_at(wf, &name, on_failure);
-    // Only the activities that call AWS raise the AWS error names (the checker holds us to it).
+    retried(task).catch(Catch::all().result_path("$.error"), &mark)
+}
+
+/// The retries every activity task gets: throttling and transient AWS errors (only where the
+/// activity can raise them: the checker holds us to it) and Lambda's transient errors.
+pub(crate) fn retried<A: wfc_contract::Activity>(task: TaskStep<A>) -> TaskStep<A> {
     let task = if A::ERRORS.contains(&"AwsThrottled") {
         task.retry(retry_aws())
     } else {
         task
     };
     task.retry(Retry::transient_lambda())
-        .catch(Catch::all().result_path("$.error"), &mark)
 }
 
 /// The same catch for a Parallel or any other step that can fail.

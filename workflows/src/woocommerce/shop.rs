@@ -373,13 +373,7 @@ pub(crate) fn best_effort<A: wfc_contract::Activity>(
         }))
         .result_path(at);
     noted.next(&end);
-    let task = if A::ERRORS.contains(&"AwsThrottled") {
-        task.retry(super::retry_aws())
-    } else {
-        task
-    };
-    let start = task
-        .retry(wfc_compiler::dsl::Retry::transient_lambda())
+    let start = super::retried(task)
         .catch(Catch::all().result_path(at), &noted)
         .step_handle();
     start.next(&end);
