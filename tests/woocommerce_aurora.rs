@@ -15,7 +15,7 @@ mod shop_edges;
 
 use serde_json::{json, Value};
 use std::sync::Arc;
-use wfc_activities::aws::AwsEnv;
+use wfc_adapters::aws::AwsEnv;
 use wfc_compiler::dsl::activity_of_placeholder;
 use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
 use wfc_engine::{Engine, Execution, Options, Outcome};
@@ -122,7 +122,7 @@ fn handlers(edges: &Edges) -> Handlers {
         if !REAL.contains(&activity) {
             return TaskOutcome::Succeeded(answer(activity, &request.payload));
         }
-        let result = rt.block_on(wfc_activities::lambda::dispatch(
+        let result = rt.block_on(wfc_lambda::dispatch(
             activity,
             request.payload.clone(),
             &env,

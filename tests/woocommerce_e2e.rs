@@ -34,8 +34,8 @@
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use wfc_activities::aws::AwsEnv;
 use wfc_activities::validate::Validate;
+use wfc_adapters::aws::AwsEnv;
 use wfc_compiler::dsl::activity_of_placeholder;
 use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
 use wfc_engine::{Engine, Options, Outcome};
@@ -481,7 +481,7 @@ fn handlers(world: &World, outage_down: bool, seen: Arc<Seen>) -> Handlers {
             "promote_replica" => seen_lambda.promoted.store(true, Ordering::SeqCst),
             _ => {}
         }
-        let result = rt.block_on(wfc_activities::lambda::dispatch(
+        let result = rt.block_on(wfc_lambda::dispatch(
             &activity,
             request.payload.clone(),
             &env,
@@ -1314,11 +1314,7 @@ fn preflight_checks_the_shop_in_moto_and_publishes_failover_ready() {
     let env = AwsEnv::local(&world.endpoint, DR);
     world
         .rt
-        .block_on(wfc_activities::lambda::dispatch(
-            "resume_background_jobs",
-            runner,
-            &env,
-        ))
+        .block_on(wfc_lambda::dispatch("resume_background_jobs", runner, &env))
         .unwrap();
     let (outcome, ends) = run(&world);
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");

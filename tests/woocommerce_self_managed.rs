@@ -28,7 +28,7 @@ mod shop_edges;
 
 use serde_json::{json, Value};
 use std::sync::Arc;
-use wfc_activities::aws::AwsEnv;
+use wfc_adapters::aws::AwsEnv;
 use wfc_compiler::dsl::activity_of_placeholder;
 use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
 use wfc_engine::{Engine, Options, Outcome};
@@ -147,7 +147,7 @@ fn handlers(env: Arc<AwsEnv>, rt: Arc<tokio::runtime::Runtime>, shop_port: u16) 
             }
             _ => {}
         }
-        match rt.block_on(wfc_activities::lambda::dispatch(&activity, payload, &env)) {
+        match rt.block_on(wfc_lambda::dispatch(&activity, payload, &env)) {
             Ok(output) => TaskOutcome::Succeeded(output),
             Err(e) => {
                 // The engine's clock is virtual, the replica's delay is real: a lag check that

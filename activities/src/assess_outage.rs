@@ -3,9 +3,7 @@
 //! CloudWatch alarm that fired. Route 53 itself calls a check unhealthy when 18 % or fewer of
 //! its checkers report healthy, hence the default threshold of 82 % failing.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::dns::CheckerObservation;
 use crate::ports::metrics::AlarmState;
 use crate::ports::{Dns, Metrics};
@@ -143,12 +141,5 @@ impl Activity for AssessOutage {
             Permission::new(&["route53:GetHealthCheckStatus"], &[iam::HEALTH_CHECK]),
             Permission::new(&["cloudwatch:DescribeAlarms"], &[iam::ALARM]),
         ]
-    }
-}
-
-impl Handler for AssessOutage {
-    async fn handle(input: AssessOutageInput, env: &AwsEnv) -> Result<AssessOutageOutput> {
-        let metrics = env.metrics(input.region.as_deref());
-        run(input, &env.dns(), &metrics).await
     }
 }

@@ -2,11 +2,9 @@
 //! (`ReplicaLag` known and at most the limit)? One look, no sleeping in Lambda: when not yet, it
 //! fails with `ReplicaNotInSync` and the workflow's Retry (with backoff) does the waiting.
 
-use crate::aws::AwsEnv;
 use crate::aws_errors;
 use crate::check_replica::read_lag;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::{Database, Metrics};
 use crate::validate::{self, Validate};
 use schemars::JsonSchema;
@@ -95,16 +93,5 @@ impl Activity for AwaitReplicaInSync {
     type Output = AwaitReplicaInSyncOutput;
     fn permissions() -> Vec<Permission> {
         crate::check_replica::replica_lag_permissions()
-    }
-}
-
-impl Handler for AwaitReplicaInSync {
-    async fn handle(
-        input: AwaitReplicaInSyncInput,
-        env: &AwsEnv,
-    ) -> Result<AwaitReplicaInSyncOutput> {
-        let region = input.region.clone();
-        let region = region.as_deref();
-        run(input, &env.database(region), &env.metrics(region)).await
     }
 }

@@ -10,10 +10,8 @@
 //! SIGTERM and its stop timeout). An action it leaves `in-progress` is marked failed by Action
 //! Scheduler after `action_scheduler_failure_period` (300 s) and is not retried (reference §2.3).
 
-use crate::aws::AwsEnv;
 use crate::aws_errors;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::background_jobs::Schedules;
 use crate::ports::compute::ComputeTarget;
 use crate::ports::Compute;
@@ -370,33 +368,5 @@ impl Activity for CheckBackgroundJobs {
     type Output = CheckBackgroundJobsOutput;
     fn permissions() -> Vec<Permission> {
         runner_permissions(false)
-    }
-}
-
-impl Handler for PauseBackgroundJobs {
-    async fn handle(input: BackgroundJobsInput, env: &AwsEnv) -> Result<BackgroundJobsOutput> {
-        let region = input.region.as_deref();
-        let (schedules, compute) = (env.schedules(region), env.compute(region));
-        pause(input, &schedules, &compute).await
-    }
-}
-
-impl Handler for ResumeBackgroundJobs {
-    async fn handle(input: BackgroundJobsInput, env: &AwsEnv) -> Result<BackgroundJobsOutput> {
-        let region = input.region.as_deref();
-        let (schedules, compute) = (env.schedules(region), env.compute(region));
-        resume(input, &schedules, &compute).await
-    }
-}
-
-impl Handler for CheckBackgroundJobs {
-    async fn handle(
-        input: CheckBackgroundJobsInput,
-        env: &AwsEnv,
-    ) -> Result<CheckBackgroundJobsOutput> {
-        check(input, |region| {
-            (env.schedules(Some(region)), env.compute(Some(region)))
-        })
-        .await
     }
 }

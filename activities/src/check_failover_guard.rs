@@ -4,9 +4,7 @@
 //! its first change (false alarm, approval refused, RPO gate) leaves no trace that would block
 //! the next one.
 
-use crate::aws::AwsEnv;
 use crate::error::Result;
-use crate::lambda::Handler;
 use crate::ports::ConfigStore;
 use crate::record_state::{read_state, DrState, DrStatus};
 use crate::validate::{self, Validate};
@@ -153,15 +151,5 @@ impl Activity for CheckFailoverGuard {
             &["ssm:GetParameter"],
             &[iam::SSM_PARAMETER],
         )]
-    }
-}
-
-impl Handler for CheckFailoverGuard {
-    async fn handle(
-        input: CheckFailoverGuardInput,
-        env: &AwsEnv,
-    ) -> Result<CheckFailoverGuardOutput> {
-        let config = env.config_store(input.region.as_deref());
-        run(input, &config).await
     }
 }

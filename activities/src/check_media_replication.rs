@@ -3,9 +3,7 @@
 //! `OperationsPendingReplication`, `BytesPendingReplication`) is within thresholds. Reported;
 //! blocking (failing) only if configured to be.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::metrics::MetricQuery;
 use crate::ports::{Metrics, ObjectReplication};
 use crate::validate::{self, Validate};
@@ -215,16 +213,5 @@ impl Activity for CheckMediaReplication {
             Permission::new(&["s3:GetReplicationConfiguration"], &[iam::S3_BUCKET]),
             Permission::new(&["cloudwatch:GetMetricStatistics"], &[iam::ANY]),
         ]
-    }
-}
-
-impl Handler for CheckMediaReplication {
-    async fn handle(
-        input: CheckMediaReplicationInput,
-        env: &AwsEnv,
-    ) -> Result<CheckMediaReplicationOutput> {
-        let region = input.region.clone();
-        let region = region.as_deref();
-        run(input, &env.object_replication(region), &env.metrics(region)).await
     }
 }

@@ -4,10 +4,7 @@
 //! A self-managed MySQL/MariaDB replica (`self_managed`) is read with `SHOW REPLICA STATUS`
 //! instead of RDS and CloudWatch; the verdict logic is the same.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
-use crate::net::MySqlClient;
 use crate::ports::metrics::{MetricQuery, Metrics};
 use crate::ports::mysql::{open_self_managed, MySqlConnection, ReplicaStatus, SessionMode};
 use crate::ports::{ConfigStore, Database, MySql};
@@ -372,17 +369,5 @@ impl Activity for CheckReplica {
         let mut permissions = replica_lag_permissions();
         permissions.push(mysql_secret_permission());
         permissions
-    }
-}
-
-impl Handler for CheckReplica {
-    async fn handle(input: CheckReplicaInput, env: &AwsEnv) -> Result<CheckReplicaOutput> {
-        if let Some(connection) = &input.self_managed {
-            let config = env.config_store(connection.region.as_deref());
-            return run_self_managed(input, &config, &MySqlClient).await;
-        }
-        let region = input.region.clone();
-        let region = region.as_deref();
-        run(input, &env.database(region), &env.metrics(region)).await
     }
 }

@@ -12,9 +12,7 @@
 //! `environment_type`, `redis_prefix`, `plugins`). A missing one is a failed check, not an error,
 //! so the preflight report shows it.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::config::SecretValue;
 use crate::ports::{ConfigStore, MailAccount};
 use crate::validate::{self, Validate};
@@ -536,19 +534,6 @@ impl Activity for CheckShopIdentity {
             // GetAccount has no resource type: IAM accepts only `*`.
             Permission::new(&["ses:GetAccount"], &[iam::ANY]),
         ]
-    }
-}
-
-impl Handler for CheckShopIdentity {
-    async fn handle(
-        input: CheckShopIdentityInput,
-        env: &AwsEnv,
-    ) -> Result<CheckShopIdentityOutput> {
-        input.validate()?;
-        let first = env.config_store(Some(&input.regions[0].region));
-        let second = env.config_store(Some(&input.regions[1].region));
-        let mail = env.mail_account(Some(&input.dr_region));
-        run(input, [&first, &second], &mail).await
     }
 }
 

@@ -3,9 +3,7 @@
 //! target region from configuration. Idempotent: a replica with this id of this source already
 //! existing is success.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::database::ReplicaSpec;
 use crate::ports::Database;
 use crate::validate::{self, Validate};
@@ -179,19 +177,5 @@ impl Activity for CreateReplica {
             // Encrypted cross-region replicas: RDS uses the target region's key on our behalf.
             Permission::new(&["kms:CreateGrant", "kms:DescribeKey"], &[iam::KMS_KEY]),
         ]
-    }
-}
-
-impl Handler for CreateReplica {
-    async fn handle(input: CreateReplicaInput, env: &AwsEnv) -> Result<CreateReplicaOutput> {
-        let source_region = validate::arn_region(&input.source_db_arn).map(str::to_string);
-        let target_region = input
-            .region
-            .clone()
-            .or_else(|| env.home_region().map(str::to_string))
-            .unwrap_or_default();
-        let source = env.database(source_region.as_deref());
-        let target = env.database(Some(&target_region));
-        run(input, &source, &target, &target_region).await
     }
 }

@@ -3,11 +3,8 @@
 //! A self-managed MySQL/MariaDB server (`self_managed`) is asked over SQL: `available` means it
 //! answers and is writable (`read_only` off), so the "wait until writable" loop is the same.
 
-use crate::aws::AwsEnv;
 use crate::check_replica::{engine_of, self_managed_elsewhere};
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
-use crate::net::MySqlClient;
 use crate::ports::mysql::{open_self_managed, MySqlConnection, SessionMode};
 use crate::ports::{ConfigStore, Database, MySql};
 use crate::reserve_order_ids::mysql_secret_permission;
@@ -177,16 +174,5 @@ impl Activity for DescribeDatabase {
             Permission::new(&["rds:DescribeDBClusters"], &[iam::RDS_CLUSTER]),
             mysql_secret_permission(),
         ]
-    }
-}
-
-impl Handler for DescribeDatabase {
-    async fn handle(input: DescribeDatabaseInput, env: &AwsEnv) -> Result<DatabaseStatus> {
-        if let Some(connection) = &input.self_managed {
-            let config = env.config_store(connection.region.as_deref());
-            return run_self_managed(input, &config, &MySqlClient).await;
-        }
-        let db = env.database(input.region.as_deref());
-        run(input, &db).await
     }
 }

@@ -338,12 +338,3 @@ impl ActivityError {
         serde_json::json!({ "errorType": self.name(), "errorMessage": self.to_string() })
     }
 }
-
-impl From<ActivityError> for lambda_runtime::Diagnostic {
-    fn from(error: ActivityError) -> Self {
-        lambda_runtime::Diagnostic {
-            error_type: error.name().to_string(),
-            error_message: error.to_string(),
-        }
-    }
-}

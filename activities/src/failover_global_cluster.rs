@@ -4,9 +4,7 @@
 //! switchover, which never completes while the primary region is down. Idempotent: if the target
 //! is already the writer, it says so and asks nothing.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::Database;
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
@@ -131,15 +129,5 @@ impl Activity for FailoverGlobalCluster {
                 &[iam::RDS_GLOBAL_CLUSTER, iam::RDS_ANY_REGION_CLUSTER],
             ),
         ]
-    }
-}
-
-impl Handler for FailoverGlobalCluster {
-    async fn handle(
-        input: FailoverGlobalClusterInput,
-        env: &AwsEnv,
-    ) -> Result<FailoverGlobalClusterOutput> {
-        let db = env.database(input.region.as_deref());
-        run(input, &db).await
     }
 }

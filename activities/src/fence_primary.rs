@@ -6,11 +6,8 @@
 //! A self-managed MySQL/MariaDB primary (`read_only_server`) is fenced over SQL with
 //! `SET GLOBAL read_only = ON`.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
 use crate::iam;
-use crate::lambda::Handler;
-use crate::net::MySqlClient;
 use crate::ports::mysql::{MySqlConnection, SessionMode};
 use crate::ports::{ConfigStore, Database, MySql};
 use crate::reserve_order_ids::mysql_secret_permission;
@@ -319,18 +316,5 @@ impl Activity for FencePrimary {
             Permission::new(&["ssm:PutParameter"], &[iam::SSM_ANY_REGION_PARAMETER]),
             mysql_secret_permission(),
         ]
-    }
-}
-
-impl Handler for FencePrimary {
-    async fn handle(input: FencePrimaryInput, env: &AwsEnv) -> Result<FencePrimaryOutput> {
-        let region = Some(input.primary_region.as_str());
-        if let FenceMethod::ReadOnlyServer { connection } = &input.method {
-            let secrets = env.config_store(connection.region.as_deref());
-            let config = env.config_store(region);
-            return run_self_managed(input, &secrets, &config, &MySqlClient).await;
-        }
-        let (db, config) = (env.database(region), env.config_store(region));
-        run(input, &db, &config).await
     }
 }

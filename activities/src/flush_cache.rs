@@ -8,10 +8,7 @@
 //! ElastiCache in cluster mode and ElastiCache Serverless have database 0 only: the server's
 //! refusal of any other `SELECT` is reported as `InvalidInput` at `database`.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
-use crate::net::RedisKeys;
 use crate::ports::cache::CacheEndpoint;
 use crate::ports::{ConfigStore, KeyStore};
 use crate::validate::{self, Validate};
@@ -129,12 +126,5 @@ impl Activity for FlushCache {
             &["secretsmanager:GetSecretValue"],
             &[iam::SECRET],
         )]
-    }
-}
-
-impl Handler for FlushCache {
-    async fn handle(input: FlushCacheInput, env: &AwsEnv) -> Result<FlushCacheOutput> {
-        let config = env.config_store(input.region.as_deref());
-        run(input, &config, &RedisKeys).await
     }
 }

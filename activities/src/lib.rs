@@ -1,29 +1,29 @@
 //! The disaster-recovery activities of wfc: each is one thing an SRE does by hand during an
 //! outage, done safely by code, run as a Lambda function in the DR region.
 //!
+//! This crate is the middle of the activities' hexagon: the logic and the ports, nothing that
+//! talks to the world. The AWS SDK, MySQL, Redis and HTTP adapters live in `wfc-adapters`
+//! (`activities/adapters/`), the Lambda program in `wfc-lambda` (`activities/lambda/`).
+//!
 //! Layout:
 //! - [`ports`]: small async traits (database, DNS, compute, config store, notifier, metrics,
 //!   cache, object replication, HTTP) with no AWS type, so the same logic runs on AWS, on test
 //!   fakes and on the drill simulator.
-//! - [`aws`]: one adapter per port on the AWS SDK for Rust; [`net`]: HTTP and Redis adapters.
 //! - one module per activity: typed input and output (`serde` + `schemars`), `run(input, ports…)`
 //!   that validates the input before any call, and its [`wfc_contract::Activity`] promise
 //!   (name, error names, IAM permissions).
 //! - [`error`]: the one error type; a variant's name is the `errorType` a Retry/Catch matches.
-//! - [`lambda`]: the wiring. **One binary for every activity**, the function's handler setting
-//!   (`_HANDLER`) naming the activity: the SDK runtime is most of each activity's code, so one
-//!   binary builds and ships it once, while IAM stays per function (see `lambda` and README.md).
+//! - [`catalog`]: every activity's promise as data.
 //!
-//! Invariant: the activities know AWS and nothing about ASL; their logic knows only the ports.
+//! Invariants: the activities know AWS and nothing about ASL; their logic knows only the ports.
+//! **This crate links no AWS SDK, no `mysql_async`, no `reqwest` and no `lambda_runtime`**
+//! (`tests/no_sdk.rs` holds it): `workflows/`, the compiler's users and the drill build on it alone.
 
+pub mod catalog;
 pub mod error;
 pub mod iam;
-pub mod lambda;
 pub mod ports;
 pub mod validate;
-
-pub mod aws;
-pub mod net;
 
 pub mod assess_outage;
 pub mod await_replica_in_sync;

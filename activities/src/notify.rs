@@ -3,9 +3,7 @@
 //! the input, the output or a log). A notification must not break a failover: the activity fails
 //! only when every configured channel failed.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::{ConfigStore, Notifier};
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
@@ -169,13 +167,5 @@ impl Activity for Notify {
             Permission::new(&["sns:Publish"], &[iam::SNS_TOPIC]),
             Permission::new(&["secretsmanager:GetSecretValue"], &[iam::SECRET]),
         ]
-    }
-}
-
-impl Handler for Notify {
-    async fn handle(input: NotifyInput, env: &AwsEnv) -> Result<NotifyOutput> {
-        let region = input.region.clone();
-        let region = region.as_deref();
-        run(input, &env.notifier(region), &env.config_store(region)).await
     }
 }

@@ -2,10 +2,7 @@
 //! global datastore to the DR replication group (`FailoverGlobalReplicationGroup`; idempotent),
 //! or delete the DR cluster's keys that would be stale (sessions, carts, transients) by pattern.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
-use crate::net::RedisKeys;
 use crate::ports::cache::CacheEndpoint;
 use crate::ports::{ConfigStore, GlobalCache, KeyStore};
 use crate::validate::{self, Validate};
@@ -228,17 +225,5 @@ impl Activity for PrepareCache {
             ),
             Permission::new(&["secretsmanager:GetSecretValue"], &[iam::SECRET]),
         ]
-    }
-}
-
-impl Handler for PrepareCache {
-    async fn handle(input: PrepareCacheInput, env: &AwsEnv) -> Result<PrepareCacheOutput> {
-        let region = match &input {
-            PrepareCacheInput::FailoverGlobalDatastore { region, .. }
-            | PrepareCacheInput::FlushKeys { region, .. } => region.clone(),
-        };
-        let region = region.as_deref();
-        let (cache, config) = (env.global_cache(region), env.config_store(region));
-        run(input, &cache, &config, &RedisKeys).await
     }
 }

@@ -4,11 +4,8 @@
 //! A self-managed MySQL/MariaDB replica (`self_managed`) is promoted over SQL: replication
 //! stopped and forgotten (`STOP REPLICA; RESET REPLICA ALL`), then `read_only` off.
 
-use crate::aws::AwsEnv;
 use crate::check_replica::self_managed_elsewhere;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
-use crate::net::MySqlClient;
 use crate::ports::mysql::{open_self_managed, MySqlConnection, SessionMode};
 use crate::ports::{ConfigStore, Database, MySql};
 use crate::reserve_order_ids::mysql_secret_permission;
@@ -168,16 +165,5 @@ impl Activity for PromoteReplica {
             ),
             mysql_secret_permission(),
         ]
-    }
-}
-
-impl Handler for PromoteReplica {
-    async fn handle(input: PromoteReplicaInput, env: &AwsEnv) -> Result<PromoteReplicaOutput> {
-        if let Some(connection) = &input.self_managed {
-            let config = env.config_store(connection.region.as_deref());
-            return run_self_managed(input, &config, &MySqlClient).await;
-        }
-        let db = env.database(input.region.as_deref());
-        run(input, &db).await
     }
 }

@@ -7,9 +7,7 @@
 //! event's rule runs `wake_waiter`, which answers the token. Polling still confirms the database
 //! is writable, so a lost event (RDS events are best effort) only costs the poll interval.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::workflows::Workflows;
 use crate::ports::ConfigStore;
 use crate::validate::{self, Validate};
@@ -86,13 +84,6 @@ impl Activity for RegisterWaiter {
             &["ssm:PutParameter"],
             &[iam::SSM_PARAMETER],
         )]
-    }
-}
-
-impl Handler for RegisterWaiter {
-    async fn handle(input: RegisterWaiterInput, env: &AwsEnv) -> Result<Woken> {
-        let config = env.config_store(input.region.as_deref());
-        register(input, &config).await
     }
 }
 
@@ -178,17 +169,5 @@ impl Activity for WakeWaiter {
             ),
             Permission::new(&["states:SendTaskSuccess"], &["*"]),
         ]
-    }
-}
-
-impl Handler for WakeWaiter {
-    async fn handle(input: WakeWaiterInput, env: &AwsEnv) -> Result<WakeWaiterOutput> {
-        let region = input.region.as_deref();
-        wake(
-            input.clone(),
-            &env.config_store(region),
-            &env.workflows(region),
-        )
-        .await
     }
 }

@@ -4,11 +4,8 @@
 //! report for the shop's staff (reference §6.4). It never writes: both sessions are read-only
 //! transactions, so the servers themselves refuse any write.
 
-use crate::aws::AwsEnv;
 use crate::aws_errors;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
-use crate::net::MySqlClient;
 use crate::ports::mysql::{MySqlConnection, OrderRecord, SessionMode};
 use crate::ports::{ConfigStore, MySql, MySqlSession};
 use crate::reserve_order_ids::{mysql_secret_permission, table_prefix, wp_};
@@ -402,14 +399,6 @@ impl Activity for ReconcileGap {
     type Output = ReconcileGapOutput;
     fn permissions() -> Vec<Permission> {
         vec![mysql_secret_permission()]
-    }
-}
-
-impl Handler for ReconcileGap {
-    async fn handle(input: ReconcileGapInput, env: &AwsEnv) -> Result<ReconcileGapOutput> {
-        let old_config = env.config_store(input.old_primary.region.as_deref());
-        let new_config = env.config_store(input.new_primary.region.as_deref());
-        run(input, &old_config, &new_config, &MySqlClient).await
     }
 }
 

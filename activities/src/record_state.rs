@@ -3,9 +3,7 @@
 //! parameter. The anti-flap guard and `validate_request` read it. Idempotent: the same state is
 //! not written twice.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::ConfigStore;
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
@@ -157,12 +155,5 @@ impl Activity for RecordState {
             &["ssm:GetParameter", "ssm:PutParameter"],
             &[iam::SSM_PARAMETER],
         )]
-    }
-}
-
-impl Handler for RecordState {
-    async fn handle(input: RecordStateInput, env: &AwsEnv) -> Result<RecordStateOutput> {
-        let config = env.config_store(input.region.as_deref());
-        run(input, &config).await
     }
 }

@@ -2,9 +2,7 @@
 //! host, or `host:port`) or the `host`/`port` keys of a Secrets Manager JSON secret (the other
 //! keys, such as the password, are kept and never printed) — and return the previous value.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::config::{SecretValue, Store};
 use crate::ports::ConfigStore;
 use crate::validate::{self, Validate};
@@ -154,12 +152,5 @@ impl Activity for RepointApp {
                 &[iam::KMS_KEY],
             ),
         ]
-    }
-}
-
-impl Handler for RepointApp {
-    async fn handle(input: RepointAppInput, env: &AwsEnv) -> Result<RepointAppOutput> {
-        let config = env.config_store(input.region.as_deref());
-        run(input, &config).await
     }
 }

@@ -4,11 +4,8 @@
 //! never handed out again (no second order #1234, no Stripe idempotency-key collision).
 //! Idempotent: a counter already at or above its target is left alone.
 
-use crate::aws::AwsEnv;
 use crate::aws_errors;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
-use crate::net::MySqlClient;
 use crate::ports::mysql::{sql_identifier, MySqlConnection, SessionMode};
 use crate::ports::{ConfigStore, MySql, MySqlSession};
 use crate::validate::{self, Validate};
@@ -221,12 +218,5 @@ impl Activity for ReserveOrderIds {
     type Output = ReserveOrderIdsOutput;
     fn permissions() -> Vec<Permission> {
         vec![mysql_secret_permission()]
-    }
-}
-
-impl Handler for ReserveOrderIds {
-    async fn handle(input: ReserveOrderIdsInput, env: &AwsEnv) -> Result<ReserveOrderIdsOutput> {
-        let config = env.config_store(input.connection.region.as_deref());
-        run(input, &config, &MySqlClient).await
     }
 }

@@ -2,9 +2,7 @@
 //! target and report what is in service. Idempotent: at the target already, nothing is asked.
 //! It does not wait for instances: the workflow polls (Retry) on `in_service`.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::compute::ComputeTarget;
 use crate::ports::Compute;
 use crate::validate::{self, Validate};
@@ -93,12 +91,5 @@ impl Activity for ScaleCompute {
                 &[iam::ECS_SERVICE],
             ),
         ]
-    }
-}
-
-impl Handler for ScaleCompute {
-    async fn handle(input: ScaleComputeInput, env: &AwsEnv) -> Result<ScaleComputeOutput> {
-        let compute = env.compute(input.region.as_deref());
-        run(input, &compute).await
     }
 }

@@ -1,9 +1,7 @@
 //! `set_maintenance`: turns the shop's maintenance mode on or off in one region (the SSM
 //! parameter the app reads, `on`/`off`). Idempotent: an unchanged value is not written again.
 
-use crate::aws::AwsEnv;
 use crate::error::Result;
-use crate::lambda::Handler;
 use crate::ports::ConfigStore;
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
@@ -73,12 +71,5 @@ impl Activity for SetMaintenance {
             &["ssm:GetParameter", "ssm:PutParameter"],
             &[iam::SSM_PARAMETER],
         )]
-    }
-}
-
-impl Handler for SetMaintenance {
-    async fn handle(input: SetMaintenanceInput, env: &AwsEnv) -> Result<SetMaintenanceOutput> {
-        let config = env.config_store(input.region.as_deref());
-        run(input, &config).await
     }
 }

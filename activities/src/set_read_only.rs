@@ -2,9 +2,7 @@
 //! for the controlled cutback of a failback, and the `read_only` fencing of `fence_primary`.
 //! RDS's master user has no SUPER privilege, so `read_only=1` stops the shop's writes.
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::database::DbInstance;
 use crate::ports::Database;
 use crate::validate::{self, Validate};
@@ -133,12 +131,5 @@ impl Activity for SetReadOnly {
                 &[iam::RDS_PARAMETER_GROUP],
             ),
         ]
-    }
-}
-
-impl Handler for SetReadOnly {
-    async fn handle(input: SetReadOnlyInput, env: &AwsEnv) -> Result<SetReadOnlyOutput> {
-        let db = env.database(input.region.as_deref());
-        run(input, &db).await
     }
 }

@@ -12,9 +12,7 @@
 //! Any check failing fails the activity with `SmokeTestFailed`, naming every failed check and why
 //! (retryable: a freshly scaled shop may need a moment).
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::http::{ConnectTo, HttpRequest, HttpResponse, Method};
 use crate::ports::HttpProbe;
 use crate::validate::{self, redact_url, Validate};
@@ -152,10 +150,9 @@ impl Validate for ShopSmokeTest {
     }
 }
 
-/// The host (and port, when the URL names one) of `url`, as in its `Host` header. `reqwest::Url`
-/// is the `url` crate, already here through reqwest.
+/// The host (and port, when the URL names one) of `url`, as in its `Host` header.
 fn site_host(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok()?;
+    let url = url::Url::parse(url).ok()?;
     let host = url.host_str()?;
     Some(match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -276,7 +273,7 @@ impl Shop<'_> {
             let Some(location) = answer.header("location") else {
                 return format!("status {status} without a Location");
             };
-            let base = reqwest::Url::parse(&format!("{}{path}", self.base)).ok();
+            let base = url::Url::parse(&format!("{}{path}", self.base)).ok();
             let target = base.and_then(|b| b.join(location).ok());
             let target_host = target.as_ref().and_then(|t| site_host(t.as_str()));
             let shown = target
@@ -481,7 +478,7 @@ async fn shop_checks(http: &dyn HttpProbe, test: &ShopSmokeTest) -> Vec<ShopChec
         (host, port) => Some(ConnectTo {
             host: host.clone().unwrap_or_else(|| {
                 // Only a port is overridden: the site's own host name, resolved as usual.
-                reqwest::Url::parse(&test.site_url)
+                url::Url::parse(&test.site_url)
                     .ok()
                     .and_then(|u| u.host_str().map(str::to_string))
                     .unwrap_or_default()
@@ -537,10 +534,4 @@ impl Activity for SmokeTest {
     const ERRORS: &'static [&'static str] = &["InvalidInput", "SmokeTestFailed"];
     type Input = SmokeTestInput;
     type Output = SmokeTestOutput;
-}
-
-impl Handler for SmokeTest {
-    async fn handle(input: SmokeTestInput, env: &AwsEnv) -> Result<SmokeTestOutput> {
-        run(input, &env.http()).await
-    }
 }

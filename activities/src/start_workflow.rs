@@ -9,10 +9,8 @@
 //! and reports `duplicate: true` with the existing execution's ARN, which is not an error.
 //! `wfc failback start` derives its execution names with the same function.
 
-use crate::aws::AwsEnv;
 use crate::aws_errors;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::workflows::{StartOutcome, Workflows};
 use crate::validate::{self, Validate};
 use schemars::JsonSchema;
@@ -227,14 +225,6 @@ impl Activity for StartWorkflow {
                 &["arn:${Partition}:states:*:${Account}:execution:*:*"],
             ),
         ]
-    }
-}
-
-impl Handler for StartWorkflow {
-    async fn handle(input: StartWorkflowInput, env: &AwsEnv) -> Result<StartWorkflowOutput> {
-        // The execution runs where its state machine is.
-        let region = validate::arn_region(&input.state_machine_arn).map(str::to_string);
-        run(input, &env.workflows(region.as_deref())).await
     }
 }
 

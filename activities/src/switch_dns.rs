@@ -7,9 +7,7 @@
 //! stale primary when that primary's checks turn green again; failing back is a decision.
 //! Idempotent: records already as wanted are not written (the output says `changed: false`).
 
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::dns::{AliasTarget, ChangeStatus, RecordSet};
 use crate::ports::Dns;
 use crate::validate::{self, Validate};
@@ -340,11 +338,5 @@ impl Activity for SwitchDns {
             ),
             Permission::new(&["route53:GetChange"], &[iam::ROUTE53_CHANGE]),
         ]
-    }
-}
-
-impl Handler for SwitchDns {
-    async fn handle(input: SwitchDnsInput, env: &AwsEnv) -> Result<SwitchDnsOutput> {
-        run(input, &env.dns()).await
     }
 }

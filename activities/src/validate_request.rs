@@ -4,9 +4,7 @@
 //! healthy (Route 53 checkers, and its alarm if given) — before anything changes.
 
 use crate::assess_outage::failing_share;
-use crate::aws::AwsEnv;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::metrics::AlarmState;
 use crate::ports::{ConfigStore, Dns, Metrics};
 use crate::record_state::{read_state, DrStatus};
@@ -221,14 +219,5 @@ impl Activity for ValidateRequest {
             Permission::new(&["route53:GetHealthCheckStatus"], &[iam::HEALTH_CHECK]),
             Permission::new(&["cloudwatch:DescribeAlarms"], &[iam::ANY_REGION_ALARM]),
         ]
-    }
-}
-
-impl Handler for ValidateRequest {
-    async fn handle(input: ValidateRequestInput, env: &AwsEnv) -> Result<ValidateRequestOutput> {
-        let region = input.region.clone();
-        let config = env.config_store(region.as_deref());
-        let metrics = env.metrics(Some(&input.request.target_region));
-        run(input, &config, &env.dns(), &metrics).await
     }
 }

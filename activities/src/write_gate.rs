@@ -12,10 +12,8 @@
 //! Allow rule lets a write through. WAF's optimistic lock: a write that finds the web ACL changed
 //! since its read reads it again, up to [`ATTEMPTS`] times, then fails `WebAclBusy` (retryable).
 
-use crate::aws::AwsEnv;
 use crate::aws_errors;
 use crate::error::{ActivityError, Result};
-use crate::lambda::Handler;
 use crate::ports::write_gate::{split_path, GateRule, WebAclRef, WriteGate, Written};
 use crate::validate::{self, Validate};
 use schemars::JsonSchema;
@@ -299,19 +297,5 @@ impl Activity for OpenWrites {
     type Output = WriteGateOutput;
     fn permissions() -> Vec<Permission> {
         permissions()
-    }
-}
-
-impl Handler for GateWrites {
-    async fn handle(input: WriteGateInput, env: &AwsEnv) -> Result<WriteGateOutput> {
-        let waf = env.write_gate(input.region.as_deref());
-        gate(input, &waf).await
-    }
-}
-
-impl Handler for OpenWrites {
-    async fn handle(input: WriteGateInput, env: &AwsEnv) -> Result<WriteGateOutput> {
-        let waf = env.write_gate(input.region.as_deref());
-        open(input, &waf).await
     }
 }

@@ -1,16 +1,35 @@
 //! The command line. Each subcommand is a module; this one parses arguments and maps outcomes
 //! to exit codes (0 success, 1 the input has problems, 2 the input is unusable).
 
-mod approve;
 mod check;
 mod compile;
 mod events;
-mod failback;
 mod graph;
 mod run;
-mod sfn;
 mod stack;
+
+// The commands that call AWS link the AWS SDK: only with `--features aws` (see Cargo.toml).
+#[cfg(feature = "aws")]
+mod approve;
+#[cfg(feature = "aws")]
+mod failback;
+#[cfg(feature = "aws")]
+mod sfn;
+#[cfg(feature = "aws")]
 mod status;
+#[cfg(feature = "aws")]
+use {
+    approve::{ApproveArgs, RejectArgs},
+    failback::Args as FailbackArgs,
+    status::Args as StatusArgs,
+};
+#[cfg(not(feature = "aws"))]
+mod without_aws;
+#[cfg(not(feature = "aws"))]
+use without_aws::{
+    Unavailable as FailbackArgs, Unavailable as StatusArgs, Unavailable as ApproveArgs,
+    Unavailable as RejectArgs,
+};
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -40,13 +59,13 @@ enum Command {
     #[command(subcommand)]
     Events(events::Command),
     /// Start a failback on Step Functions (`wfc failback start --config … --input …`).
-    Failback(failback::Args),
+    Failback(FailbackArgs),
     /// Where an execution is: steps done, running now, waiting approvals, errors.
-    Status(status::Args),
+    Status(StatusArgs),
     /// Approve the failover an execution is waiting on (SendTaskSuccess).
-    Approve(approve::ApproveArgs),
+    Approve(ApproveArgs),
     /// Reject the failover an execution is waiting on (SendTaskFailure FailoverRejected).
-    Reject(approve::RejectArgs),
+    Reject(RejectArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -57,10 +76,22 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph::run(args),
         Command::Run(args) => run::run(args),
         Command::Events(command) => events::run(command),
+        #[cfg(feature = "aws")]
         Command::Failback(args) => failback::run(args),
+        #[cfg(feature = "aws")]
         Command::Status(args) => status::run(args),
+        #[cfg(feature = "aws")]
         Command::Approve(args) => approve::approve(args),
+        #[cfg(feature = "aws")]
         Command::Reject(args) => approve::reject(args),
+        #[cfg(not(feature = "aws"))]
+        Command::Failback(_) => without_aws::refuse("failback"),
+        #[cfg(not(feature = "aws"))]
+        Command::Status(_) => without_aws::refuse("status"),
+        #[cfg(not(feature = "aws"))]
+        Command::Approve(_) => without_aws::refuse("approve"),
+        #[cfg(not(feature = "aws"))]
+        Command::Reject(_) => without_aws::refuse("reject"),
     };
     ExitCode::from(code)
 }

@@ -3,7 +3,7 @@
 //! servers in the primary, a pilot light of one in DR), and the DR topic. `apply` puts moto's
 //! generated ids into the example stack's text.
 
-use wfc_activities::aws::AwsEnv;
+use wfc_adapters::aws::AwsEnv;
 
 pub const PRIMARY: &str = "us-east-1";
 pub const DR: &str = "us-west-2";

@@ -9,7 +9,7 @@
 
 use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, ScheduleState, Target};
 use aws_sdk_wafv2::types as waf;
-use wfc_activities::aws::AwsEnv;
+use wfc_adapters::aws::AwsEnv;
 use wfc_stack::{JobRunner, Stack};
 
 /// The rule the write gate adds to a web ACL (and removes when it opens writes).

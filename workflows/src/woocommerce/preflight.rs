@@ -661,7 +661,7 @@ fn activity_actions(stack: &Stack) -> Result<Vec<String>, CompileError> {
             }
         }
     }
-    let actions: BTreeSet<String> = wfc_activities::lambda::catalog()
+    let actions: BTreeSet<String> = wfc_activities::catalog::catalog()
         .into_iter()
         .filter(|info| used.contains(info.name))
         .flat_map(|info| info.permissions)
