@@ -11,7 +11,7 @@ use super::numeric::{comparable, Bound, NumericRange};
 use super::or::{OrGroup, RESERVED};
 use super::prefix_suffix::Affix;
 use super::wildcard::Wildcard;
-use super::{FieldPattern, Matcher, ObjectPattern, Pattern, PatternError};
+use super::{dotted, FieldPattern, Matcher, ObjectPattern, Pattern, PatternError};
 
 /// `PutRule`'s `EventPattern`: "Length Constraints: Maximum length of 4096."
 pub const MAX_PATTERN_LENGTH: usize = 4096;
@@ -113,7 +113,7 @@ fn object(
                 ))
             }
         };
-        fields.push((key.clone(), field));
+        dotted::insert_field(&mut fields, key, field);
     }
     Ok(ObjectPattern { fields, ors })
 }
