@@ -15,6 +15,7 @@
 
 mod anything_but;
 mod cidr;
+mod complexity;
 mod dotted;
 mod exact;
 mod exists;

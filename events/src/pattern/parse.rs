@@ -11,7 +11,7 @@ use super::numeric::{comparable, Bound, NumericRange};
 use super::or::{OrGroup, RESERVED};
 use super::prefix_suffix::Affix;
 use super::wildcard::Wildcard;
-use super::{dotted, FieldPattern, Matcher, ObjectPattern, Pattern, PatternError};
+use super::{complexity, dotted, FieldPattern, Matcher, ObjectPattern, Pattern, PatternError};
 
 /// `PutRule`'s `EventPattern`: "Length Constraints: Maximum length of 4096."
 pub const MAX_PATTERN_LENGTH: usize = 4096;
@@ -35,9 +35,11 @@ pub(super) fn parse_text(json: &str) -> Result<Pattern, PatternError> {
 
 pub(super) fn parse_value(v: &Value) -> Result<Pattern, PatternError> {
     match v {
-        Value::Object(map) => Ok(Pattern {
-            root: object(map, "", false)?,
-        }),
+        Value::Object(map) => {
+            let root = object(map, "", false)?;
+            check_complexity(&root, "")?;
+            Ok(Pattern { root })
+        }
         other => Err(PatternError::new(
             ROOT,
             format!(
@@ -116,6 +118,42 @@ fn object(
         dotted::insert_field(&mut fields, key, field);
     }
     Ok(ObjectPattern { fields, ors })
+}
+
+/// Refuses a field whose wildcard patterns are too complex for EventBridge (`complexity.rs`).
+/// Checked once the pattern is built, so fields merged from dotted keys count together.
+fn check_complexity(object: &ObjectPattern, path: &str) -> Result<(), PatternError> {
+    for (name, field) in &object.fields {
+        let here = join(path, name);
+        match field {
+            FieldPattern::Object(inner) => check_complexity(inner, &here)?,
+            FieldPattern::Leaf(matchers) => {
+                let wildcards: Vec<_> = matchers
+                    .iter()
+                    .filter_map(|m| match m {
+                        Matcher::Wildcard(w) => Some(w.quoted_bytes()),
+                        _ => None,
+                    })
+                    .collect();
+                if complexity::score(&wildcards, complexity::LIMIT) >= complexity::LIMIT {
+                    return Err(PatternError::new(
+                        here,
+                        format!(
+                            "{}: one value can match {} or more prefixes of these wildcard patterns at once, EventBridge's limit",
+                            complexity::TOO_COMPLEX,
+                            complexity::LIMIT
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for group in &object.ors {
+        for (i, branch) in group.branches.iter().enumerate() {
+            check_complexity(branch, &join(path, &format!("$or[{i}]")))?;
+        }
+    }
+    Ok(())
 }
 
 fn or_group(value: &Value, here: &str) -> Result<OrGroup, PatternError> {
