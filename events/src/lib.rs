@@ -25,6 +25,7 @@
 //! * `pattern/cidr.rs` — `cidr` (IPv4 and IPv6);
 //! * `pattern/wildcard.rs` — `wildcard` (`*`, escapes);
 //! * `pattern/or.rs` — `$or`;
+//! * `pattern/dotted.rs` — dots in field names (key paths joined with dots, both sides);
 //! * `transform.rs` — the input transformer.
 //!
 //! Where moto (the local emulator used by the tests) differs from the documentation, the

@@ -4,6 +4,9 @@
 //! (leaves). The event matches when every field matches (AND), a leaf matches when any of its
 //! values matches (OR), and `$or` takes any of its branches.
 //!
+//! Field names are key paths joined with dots: `"state.status"` and `{"state": {"status"}}` are
+//! the same field, in the pattern and in the event (`dotted.rs`).
+//!
 //! Arrays in events: "If the value in the event is an array, then the event pattern matches if
 //! the intersection of the event pattern array and the event array is non-empty." (Arrays in
 //! event patterns). Arrays of objects are traversed element by element, as AWS's Event Ruler
@@ -12,6 +15,8 @@
 
 mod anything_but;
 mod cidr;
+mod complexity;
+mod dotted;
 mod exact;
 mod exists;
 mod numeric;
@@ -59,7 +64,7 @@ impl Pattern {
 
     /// Whether `event` matches this pattern.
     pub fn matches(&self, event: &Value) -> bool {
-        self.root.matches(Some(event))
+        self.root.matches(Some(&dotted::expand(event)))
     }
 }
 

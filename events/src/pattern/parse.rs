@@ -11,7 +11,7 @@ use super::numeric::{comparable, Bound, NumericRange};
 use super::or::{OrGroup, RESERVED};
 use super::prefix_suffix::Affix;
 use super::wildcard::Wildcard;
-use super::{FieldPattern, Matcher, ObjectPattern, Pattern, PatternError};
+use super::{complexity, dotted, FieldPattern, Matcher, ObjectPattern, Pattern, PatternError};
 
 /// `PutRule`'s `EventPattern`: "Length Constraints: Maximum length of 4096."
 pub const MAX_PATTERN_LENGTH: usize = 4096;
@@ -35,9 +35,11 @@ pub(super) fn parse_text(json: &str) -> Result<Pattern, PatternError> {
 
 pub(super) fn parse_value(v: &Value) -> Result<Pattern, PatternError> {
     match v {
-        Value::Object(map) => Ok(Pattern {
-            root: object(map, "", false)?,
-        }),
+        Value::Object(map) => {
+            let root = object(map, "", false)?;
+            check_complexity(&root, "")?;
+            Ok(Pattern { root })
+        }
         other => Err(PatternError::new(
             ROOT,
             format!(
@@ -113,9 +115,45 @@ fn object(
                 ))
             }
         };
-        fields.push((key.clone(), field));
+        dotted::insert_field(&mut fields, key, field);
     }
     Ok(ObjectPattern { fields, ors })
+}
+
+/// Refuses a field whose wildcard patterns are too complex for EventBridge (`complexity.rs`).
+/// Checked once the pattern is built, so fields merged from dotted keys count together.
+fn check_complexity(object: &ObjectPattern, path: &str) -> Result<(), PatternError> {
+    for (name, field) in &object.fields {
+        let here = join(path, name);
+        match field {
+            FieldPattern::Object(inner) => check_complexity(inner, &here)?,
+            FieldPattern::Leaf(matchers) => {
+                let wildcards: Vec<_> = matchers
+                    .iter()
+                    .filter_map(|m| match m {
+                        Matcher::Wildcard(w) => Some(w.quoted_bytes()),
+                        _ => None,
+                    })
+                    .collect();
+                if complexity::score(&wildcards, complexity::LIMIT) >= complexity::LIMIT {
+                    return Err(PatternError::new(
+                        here,
+                        format!(
+                            "{}: one value can match {} or more prefixes of these wildcard patterns at once, EventBridge's limit",
+                            complexity::TOO_COMPLEX,
+                            complexity::LIMIT
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for group in &object.ors {
+        for (i, branch) in group.branches.iter().enumerate() {
+            check_complexity(branch, &join(path, &format!("$or[{i}]")))?;
+        }
+    }
+    Ok(())
 }
 
 fn or_group(value: &Value, here: &str) -> Result<OrGroup, PatternError> {
@@ -297,7 +335,7 @@ fn anything_but(operand: &Value, here: &str) -> Result<AnythingBut, PatternError
                     return err(
                         format!("{here}[{i}]"),
                         format!(
-                            "Inside anything-but list, only strings or numbers are allowed, got {}",
+                            "Inside anything but list, start|null|boolean is not supported. (only strings or numbers are allowed, got {})",
                             kind(item)
                         ),
                     );
@@ -332,45 +370,45 @@ fn anything_but(operand: &Value, here: &str) -> Result<AnythingBut, PatternError
                 );
             };
             let at = format!("{here}.{name}");
-            let strings = |v: &Value| -> Result<Vec<String>, PatternError> {
-                match v {
-                    Value::String(s) => Ok(vec![s.clone()]),
-                    Value::Array(items) if !items.is_empty() => items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, x)| match x {
-                            Value::String(s) => Ok(s.clone()),
-                            other => Err(PatternError::new(
-                                format!("{at}[{i}]"),
-                                format!("Inside anything-but/{name} list, only strings are allowed, got {}", kind(other)),
-                            )),
-                        })
-                        .collect(),
-                    Value::Array(_) => Err(PatternError::new(
-                        at.clone(),
-                        "Empty arrays are not allowed".to_string(),
-                    )),
-                    other => Err(PatternError::new(
-                        at.clone(),
-                        format!("anything-but/{name} match pattern must be a string or a list of strings, got {}", kind(other)),
-                    )),
-                }
-            };
             match name.as_str() {
-                "prefix" | "suffix" => match value {
-                    Value::String(s) if s.is_empty() => {
-                        err(at, "Null prefix/suffix not allowed: expected a non-empty string".into())
-                    }
-                    Value::String(s) if name == "prefix" => Ok(AnythingBut::Prefix(s.clone())),
-                    Value::String(s) => Ok(AnythingBut::Suffix(s.clone())),
-                    other => err(
-                        at,
-                        format!("prefix/suffix match pattern must be a string, got {}", kind(other)),
-                    ),
-                },
-                "equals-ignore-case" => Ok(AnythingBut::IgnoreCase(strings(value)?)),
+                "prefix" | "suffix" => {
+                    let affixes = anything_but_strings(value, &at, |v| match v {
+                        Value::String(s) if s.is_empty() => {
+                            Err("Null prefix/suffix not allowed: expected a non-empty string".into())
+                        }
+                        Value::String(s) => Ok(s.clone()),
+                        // AWS: {"prefix": {"equals-ignore-case": ...}} inside anything-but is refused
+                        // with this message (LocalStack content_anything_prefix_ignorecase_EXC).
+                        Value::Object(_) => Err(
+                            "Value of anything-but must be an array or single string/number value. (equals-ignore-case cannot be combined with prefix or suffix inside anything-but)".into(),
+                        ),
+                        other => Err(format!(
+                            "prefix/suffix match pattern must be a string, got {}",
+                            kind(other)
+                        )),
+                    })?;
+                    Ok(if name == "prefix" {
+                        AnythingBut::Prefix(affixes)
+                    } else {
+                        AnythingBut::Suffix(affixes)
+                    })
+                }
+                "equals-ignore-case" => anything_but_strings(value, &at, |v| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(format!(
+                        "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported. (expected strings, got {})",
+                        kind(other)
+                    )),
+                })
+                .map(AnythingBut::IgnoreCase),
                 "wildcard" => {
-                    let texts = strings(value)?;
+                    let texts = anything_but_strings(value, &at, |v| match v {
+                        Value::String(s) => Ok(s.clone()),
+                        other => Err(format!(
+                            "wildcard match pattern must be a string, got {}",
+                            kind(other)
+                        )),
+                    })?;
                     let mut compiled = Vec::new();
                     for t in texts {
                         compiled.push(Wildcard::parse(&t).map_err(|m| PatternError::new(at.clone(), m))?);
@@ -390,6 +428,30 @@ fn anything_but(operand: &Value, here: &str) -> Result<AnythingBut, PatternError
                 kind(other)
             ),
         ),
+    }
+}
+
+/// The operand of `anything-but`'s `prefix`, `suffix`, `equals-ignore-case` and `wildcard`:
+/// one value or a non-empty list of them, each checked by `one` (its error is reported at the
+/// value's own path).
+fn anything_but_strings(
+    value: &Value,
+    at: &str,
+    one: impl Fn(&Value) -> Result<String, String>,
+) -> Result<Vec<String>, PatternError> {
+    match value {
+        Value::Array(items) if items.is_empty() => Err(PatternError::new(
+            at,
+            "Empty arrays are not allowed: expected at least one value",
+        )),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| one(item).map_err(|m| PatternError::new(format!("{at}[{i}]"), m)))
+            .collect(),
+        single => one(single)
+            .map(|s| vec![s])
+            .map_err(|m| PatternError::new(at, m)),
     }
 }
 

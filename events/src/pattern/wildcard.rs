@@ -51,6 +51,23 @@ impl Wildcard {
         Ok(Wildcard { tokens })
     }
 
+    /// The pattern as EventBridge's matcher stores it, for the complexity limit: UTF-8 bytes
+    /// between quotes (escapes resolved), `None` for each `*`.
+    pub(crate) fn quoted_bytes(&self) -> super::complexity::Tokens {
+        let mut bytes = vec![Some(b'"')];
+        for token in &self.tokens {
+            match token {
+                Token::Star => bytes.push(None),
+                Token::Char(c) => {
+                    let mut buf = [0u8; 4];
+                    bytes.extend(c.encode_utf8(&mut buf).bytes().map(Some));
+                }
+            }
+        }
+        bytes.push(Some(b'"'));
+        bytes
+    }
+
     pub(crate) fn matches(&self, v: &Value) -> bool {
         match v {
             Value::String(s) => self.matches_str(s),
