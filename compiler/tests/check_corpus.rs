@@ -44,10 +44,7 @@ fn run(path: &str, text: &str, express: bool) -> (bool, String) {
     match check_source(text, &context) {
         Ok(report) => {
             let printed: Vec<String> = report.diagnostics.iter().map(|d| d.to_string()).collect();
-            let errors = report
-                .diagnostics
-                .iter()
-                .any(|d| d.level == Level::Error);
+            let errors = report.diagnostics.iter().any(|d| d.level == Level::Error);
             (errors, printed.join("\n"))
         }
         Err(Unusable::NotJson(e)) => (true, format!("error: {path} is not JSON: {e}")),
@@ -119,4 +116,33 @@ fn invalid_corpus_reports_every_expected_error() {
 #[test]
 fn lint_corpus_has_its_warnings_and_no_error() {
     expected_lines_appear("tests/asl/lints", false);
+}
+
+/// Keys written twice are errors placed like every other finding, nested scopes included, and
+/// the rest of the machine is still checked in full (reachability too: no state is stood in for).
+#[test]
+fn duplicate_keys_are_reported_with_everything_else() {
+    let text = r#"{"StartAt": "Fan out", "StartAt": "Fan out",
+ "States": {
+  "Fan out": {"Type": "Parallel", "End": true, "Branches": [
+    {"StartAt": "East", "States": {"East": {"Type": "Pass", "Result": 1, "Result": 2, "End": true}}}]},
+  "Orphan": {"Type": "Pass", "End": true}}}"#;
+    let (errors, printed) = run("t", text, false);
+    assert!(errors);
+    for line in [
+        "error[duplicate-key]: workflow t › StartAt: StartAt is written twice, at 1:2 and at 1:24; JSON keeps only the last, so the definition does not say what was written\n  hint: keep one of the two",
+        "error[duplicate-key]: workflow t › state \"Fan out › Branches[0] › East\" › Result: States › \"Fan out\" › Branches[0] › States › \"East\" › Result is written twice, at 4:61 and at 4:74",
+        "error[unreachable]: workflow t › state \"Orphan\"",
+    ] {
+        assert!(printed.contains(line), "missing {line}\nin:\n{printed}");
+    }
+    // A definition without repeats parses as before.
+    assert!(
+        !run(
+            "t",
+            r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}"#,
+            false
+        )
+        .0
+    );
 }
