@@ -71,6 +71,7 @@ const LINT_CODES: &[&str] = &[
     "callback-without-token",
     "choice-without-default",
     "name-characters",
+    "inline-tolerated-failure",
 ];
 
 /// Codes that only fire for typed DSL workflows (they need schemas or declarations that a bare

@@ -3,7 +3,10 @@
 //! Syntax, as AWS documents it: `States.Name(arg, …)`; an argument is a single-quoted string,
 //! a number, `true`, `false`, `null`, a path (`$…`, `$$…`, `$var…`) or another call, nested at
 //! most 10 deep. Inside string literals `' { } \` are reserved and written `\' \{ \} \\`; any
-//! other backslash is an error at run time, so we reject it here.
+//! other backslash is an error at run time, so we reject it here. A bare `{` or `}` matters only
+//! in the first argument of `States.Format`, where `{}` is a placeholder: AWS accepts
+//! `States.StringToJson('{"a": "b"}')` and runs it (LocalStack's AWS-validated
+//! `test_json_merge_escaped_argument`), so anywhere else a brace is plain text.
 
 use std::fmt;
 use std::str::FromStr;
@@ -191,7 +194,7 @@ pub enum IntrinsicError {
         column: usize,
         input: String,
     },
-    #[error("unescaped '{brace}' at column {column} in \"{input}\": write \\{brace} for a literal brace ('{{}}' is a placeholder only in the first argument of States.Format)")]
+    #[error("unescaped '{brace}' at column {column} in \"{input}\": in the States.Format template '{{}}' is a placeholder; write \\{brace} for a literal brace")]
     UnescapedBrace {
         brace: char,
         column: usize,
@@ -418,15 +421,11 @@ impl Parser<'_> {
         let start = self.pos;
         match self.peek() {
             Some('\'') => {
-                let (mut pieces, first_placeholder) = self.string()?;
-                match first_placeholder {
-                    _ if is_template => Ok(Arg::Template(pieces)),
-                    Some(at) => Err(IntrinsicError::UnescapedBrace {
-                        brace: '{',
-                        column: at + 1,
-                        input: self.input.to_string(),
-                    }),
-                    None => Ok(Arg::String(pieces.remove(0))),
+                let mut pieces = self.string(is_template)?;
+                if is_template {
+                    Ok(Arg::Template(pieces))
+                } else {
+                    Ok(Arg::String(pieces.remove(0)))
                 }
             }
             Some('$') => {
@@ -473,13 +472,12 @@ impl Parser<'_> {
             .map_err(|_| self.error_at(start, format!("expected a number, found '{text}'")))
     }
 
-    /// A single-quoted literal, decoded and split at unescaped `{}`; also returns the index of
-    /// the first `{}` so a non-template literal can report it.
-    fn string(&mut self) -> Result<(Vec<String>, Option<usize>), IntrinsicError> {
+    /// A single-quoted literal, decoded. A `States.Format` template is split at its unescaped
+    /// `{}` (a lone brace there is an error); any other literal is one piece, braces and all.
+    fn string(&mut self, is_template: bool) -> Result<Vec<String>, IntrinsicError> {
         let open = self.pos;
         self.pos += 1;
         let mut pieces = vec![String::new()];
-        let mut first_placeholder = None;
         loop {
             let Some(c) = self.peek() else {
                 return Err(IntrinsicError::UnterminatedString {
@@ -491,7 +489,7 @@ impl Parser<'_> {
             match (c, self.chars.get(self.pos + 1).copied()) {
                 ('\'', _) => {
                     self.pos += 1;
-                    return Ok((pieces, first_placeholder));
+                    return Ok(pieces);
                 }
                 ('\\', Some(escaped @ ('\'' | '{' | '}' | '\\'))) => {
                     piece.push(escaped);
@@ -504,12 +502,11 @@ impl Parser<'_> {
                         input: self.input.to_string(),
                     })
                 }
-                ('{', Some('}')) => {
-                    first_placeholder.get_or_insert(self.pos);
+                ('{', Some('}')) if is_template => {
                     pieces.push(String::new());
                     self.pos += 2;
                 }
-                ('{' | '}', _) => {
+                ('{' | '}', _) if is_template => {
                     return Err(IntrinsicError::UnescapedBrace {
                         brace: c,
                         column: self.pos + 1,
@@ -779,6 +776,37 @@ mod tests {
         );
     }
 
+    /// Only the first argument of States.Format reads `{}` as a placeholder; AWS runs
+    /// `States.JsonMerge(States.StringToJson('{"constant_in_literal": "false"}'), …, false)`
+    /// (localstack/localstack, tests/aws/services/stepfunctions/templates/intrinsicfunctions/
+    /// statemachines/json_manipulation/json_merge_escaped_argument.json5, AWS-validated).
+    #[test]
+    fn braces_outside_the_format_template_are_text() {
+        assert_eq!(
+            parse(r#"States.JsonMerge(States.StringToJson('{"a": "b"}'), $.x, false)"#).args[0],
+            Arg::Call(Box::new(IntrinsicCall {
+                function: Intrinsic::StringToJson,
+                args: vec![string(r#"{"a": "b"}"#)],
+            }))
+        );
+        assert_eq!(
+            parse("States.Array('a{b', '}', '{}')").args,
+            vec![string("a{b"), string("}"), string("{}")]
+        );
+        // The second argument of Format is not a template: one placeholder, one argument.
+        assert_eq!(
+            parse("States.Format('x {}', '{}')").args,
+            vec![Arg::Template(vec!["x ".into(), "".into()]), string("{}")]
+        );
+        assert_eq!(
+            err("States.Format('{} {}', '{}')"),
+            "States.Format template has 2 '{}' placeholders but is given 1 argument"
+        );
+        // Written back, a literal brace is escaped, and reads back the same.
+        let call = parse("States.StringToJson('{\"k\": {}}')");
+        assert_eq!(parse(&call.to_string()), call);
+    }
+
     #[test]
     fn nested_calls_and_the_depth_limit() {
         // AWS's nesting example, verbatim: its template has three '{}' for two arguments.
@@ -889,16 +917,12 @@ mod tests {
                 r#"invalid escape '\n' at column 16 in "States.Array('a\nb')": inside a string literal only \', \{, \} and \\ are escapes"#,
             ),
             (
-                "States.Array('a{b')",
-                r#"unescaped '{' at column 16 in "States.Array('a{b')": write \{ for a literal brace ('{}' is a placeholder only in the first argument of States.Format)"#,
-            ),
-            (
                 "States.Format('a}', $.x)",
-                r#"unescaped '}' at column 17 in "States.Format('a}', $.x)": write \} for a literal brace ('{}' is a placeholder only in the first argument of States.Format)"#,
+                r#"unescaped '}' at column 17 in "States.Format('a}', $.x)": in the States.Format template '{}' is a placeholder; write \} for a literal brace"#,
             ),
             (
-                "States.Format('{}', '{}')",
-                r#"unescaped '{' at column 22 in "States.Format('{}', '{}')": write \{ for a literal brace ('{}' is a placeholder only in the first argument of States.Format)"#,
+                "States.Format('{ {}', $.x)",
+                r#"unescaped '{' at column 16 in "States.Format('{ {}', $.x)": in the States.Format template '{}' is a placeholder; write \{ for a literal brace"#,
             ),
             (
                 "States.Array('abc",

@@ -6,6 +6,7 @@
 //! `null` are told apart, and numbers keep their written form (`2` vs `2.0`).
 
 mod choice;
+mod duplicate_keys;
 pub mod intrinsic;
 mod map;
 mod parse;

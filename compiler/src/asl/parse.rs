@@ -5,6 +5,7 @@
 //! it also builds a *partial* machine, with each broken state replaced by a placeholder, so the
 //! checks can still report everything else.
 
+use super::duplicate_keys::{duplicate_keys, DuplicateKey, Segment};
 use super::StateMachine;
 use crate::diagnostic::Diagnostic;
 use serde::de::DeserializeOwned;
@@ -34,9 +35,15 @@ pub struct PartialMachine {
 }
 
 /// Parses an ASL definition. `workflow` names it in diagnostics (a file name for `--asl`).
+///
+/// A key written twice in one object is an error: JSON readers keep only the last, so the
+/// definition would not mean what its author wrote. It is reported with everything else.
 pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
-    if let Ok(machine) = serde_json::from_str::<StateMachine>(text) {
-        return Ok(machine);
+    let duplicates = duplicate_keys(text);
+    if duplicates.is_empty() {
+        if let Ok(machine) = serde_json::from_str::<StateMachine>(text) {
+            return Ok(machine);
+        }
     }
     let mut value: Value =
         serde_json::from_str(text).map_err(|e| ParseFailure::NotJson(e.to_string()))?;
@@ -54,7 +61,10 @@ pub fn parse(text: &str, workflow: &str) -> Result<StateMachine, ParseFailure> {
     }
     let mut found = Found {
         workflow,
-        diagnostics: Vec::new(),
+        diagnostics: duplicates
+            .iter()
+            .map(|d| duplicate_diagnostic(d).in_workflow(workflow))
+            .collect(),
         placeholders: Vec::new(),
     };
     // A non-object `States` is reported by the top-level pass below.
@@ -191,6 +201,91 @@ fn nested_scopes_mut(raw: &mut Value) -> Vec<(String, &mut Value)> {
         }
     }
     out
+}
+
+/// A repeated key, placed like every other diagnostic (`state "Outer › Branches[0] › Inner" ›
+/// Parameters.region.$`), its message naming the JSON path and both positions.
+fn duplicate_diagnostic(duplicate: &DuplicateKey) -> Diagnostic {
+    let path = &duplicate.path;
+    let mut json_path = Vec::new();
+    // Scope labels as the checks write them, and where in `path` the current state starts.
+    let mut label: Vec<String> = Vec::new();
+    let mut state_at = None;
+    let mut i = 0;
+    while i < path.len() {
+        let in_states = i > 0 && path[i - 1] == Segment::Key("States".into());
+        match &path[i] {
+            Segment::Key(name) if in_states && nests_states(path, i - 1, state_at) => {
+                if let Some(start) = state_at {
+                    // Entering a nested scope: "Outer › Branches[0]" or "Outer › ItemProcessor".
+                    let scope: Vec<String> =
+                        field_path(&path[start + 1..i - 1]).into_iter().collect();
+                    let last = label.pop().unwrap_or_default();
+                    label.push(format!("{last} › {}", scope.join("")));
+                }
+                label.push(name.clone());
+                state_at = Some(i);
+                json_path.push(format!("\"{name}\""));
+            }
+            Segment::Key(name) => json_path.push(name.clone()),
+            Segment::Index(n) => match json_path.last_mut() {
+                Some(last) => last.push_str(&format!("[{n}]")),
+                None => json_path.push(format!("[{n}]")),
+            },
+        }
+        i += 1;
+    }
+    let message = format!(
+        "{} is written twice, at {} and at {}; JSON keeps only the last, so the definition does not say what was written",
+        json_path.join(" › "),
+        duplicate.first,
+        duplicate.again
+    );
+    let is_state_name = state_at == Some(path.len() - 1);
+    let mut d = Diagnostic::error("duplicate-key", message).with_hint(if is_state_name {
+        "rename one of the two states: a name is unique across the whole machine"
+    } else {
+        "keep one of the two"
+    });
+    let field_start = match state_at {
+        Some(start) => {
+            d = d.at_state(label.join(" › "));
+            start + 1
+        }
+        None => 0,
+    };
+    if let Some(field) = field_path(&path[field_start..]) {
+        d = d.at_field(field);
+    }
+    d
+}
+
+/// Whether the `States` key at `states_key` holds a scope's states: the machine's own, or a
+/// `Branches[i]`/`ItemProcessor`/`Iterator` scope directly inside the current state.
+fn nests_states(path: &[Segment], states_key: usize, state_at: Option<usize>) -> bool {
+    let between = &path[state_at.map_or(0, |s| s + 1)..states_key];
+    match (state_at, between) {
+        (None, []) => true,
+        (Some(_), [Segment::Key(k), Segment::Index(_)]) => k == "Branches",
+        (Some(_), [Segment::Key(k)]) => k == "ItemProcessor" || k == "Iterator",
+        _ => false,
+    }
+}
+
+/// `Parameters.region.$`, `Choices[0].Next`: a field inside a state as the checks name it.
+fn field_path(segments: &[Segment]) -> Option<String> {
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Key(k) if out.is_empty() => out.push_str(k),
+            Segment::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Segment::Index(n) => out.push_str(&format!("[{n}]")),
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 pub(crate) fn json_type(value: &Value) -> &'static str {

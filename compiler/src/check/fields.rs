@@ -565,7 +565,7 @@ pub(crate) fn is_rfc3339(text: &str) -> bool {
     }
 }
 
-/// Distributed-only fields on an inline Map, and what a distributed Map needs.
+/// Distributed-only fields on an inline Map (errors), and failure tolerances there (lints).
 fn map_mode(map: &Map, label: &str, sink: &mut Sink) {
     let distributed = map
         .processor()
@@ -580,6 +580,20 @@ fn map_mode(map: &Map, label: &str, sink: &mut Sink) {
         ("ItemBatcher", map.item_batcher.is_some()),
         ("ResultWriter", map.result_writer.is_some()),
         ("Label", map.label.is_some()),
+    ];
+    for (field, present) in only_distributed {
+        if present {
+            sink.push(
+                Diagnostic::error("distributed-only", format!("\"{field}\" is only allowed on a distributed Map"))
+                    .at_state(label)
+                    .at_field(field)
+                    .with_hint("set ItemProcessor.ProcessorConfig.Mode to \"DISTRIBUTED\", or remove the field"),
+            );
+        }
+    }
+    // AWS accepts these on an inline Map (it ran one, issue 12), but documents them only as a
+    // distributed Map Run's failure threshold: an author likely expects a tolerance AWS may not apply.
+    let tolerance = [
         (
             "ToleratedFailurePercentage",
             map.tolerated_failure_percentage.is_some(),
@@ -597,15 +611,16 @@ fn map_mode(map: &Map, label: &str, sink: &mut Sink) {
             map.tolerated_failure_count_path.is_some(),
         ),
     ];
-    for (field, present) in only_distributed {
-        if present {
-            sink.push(
-                Diagnostic::error("distributed-only", format!("\"{field}\" is only allowed on a distributed Map"))
-                    .at_state(label)
-                    .at_field(field)
-                    .with_hint("set ItemProcessor.ProcessorConfig.Mode to \"DISTRIBUTED\", or remove the field"),
-            );
-        }
+    for (field, _) in tolerance.into_iter().filter(|(_, present)| *present) {
+        sink.push(
+            Diagnostic::lint(
+                "inline-tolerated-failure",
+                format!("\"{field}\" on an inline Map: AWS accepts it, but documents it only as the failure threshold of a distributed Map Run, so it may not let any iteration fail here"),
+            )
+            .at_state(label)
+            .at_field(field)
+            .with_hint("set ItemProcessor.ProcessorConfig.Mode to \"DISTRIBUTED\" to tolerate failed items, or catch failures inside the ItemProcessor"),
+        );
     }
 }
 

@@ -135,7 +135,8 @@ pub enum Unusable {
 /// Parses and checks a definition, reporting everything at once. When some states are broken,
 /// the rest of the machine is still checked (with the broken states stood in for), minus the
 /// findings that the stand-ins would make up: anything at them, and reachability, which a
-/// stand-in's `End` changes.
+/// stand-in's `End` changes. Keys written twice are reported first, and the machine JSON's
+/// last-one-wins reading of them is checked as usual.
 pub fn check_source(text: &str, context: &CheckContext) -> Result<Report, Unusable> {
     use crate::asl::{parse, ParseFailure};
     let context = CheckContext {
@@ -164,11 +165,11 @@ pub fn check_source(text: &str, context: &CheckContext) -> Result<Report, Unusab
                         .as_ref()
                         .is_some_and(|s| partial.placeholders.contains(s))
                 };
-                diagnostics.extend(
-                    check(&partial.machine, &context)
-                        .into_iter()
-                        .filter(|d| !at_placeholder(d) && !GRAPH_DERIVED.contains(&d.code)),
-                );
+                // Without stand-ins (only repeated keys were found) the graph is the real one.
+                let stood_in = !partial.placeholders.is_empty();
+                diagnostics.extend(check(&partial.machine, &context).into_iter().filter(|d| {
+                    !at_placeholder(d) && (!stood_in || !GRAPH_DERIVED.contains(&d.code))
+                }));
             }
             Ok(Report {
                 machine: None,
