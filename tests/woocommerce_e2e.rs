@@ -951,7 +951,7 @@ fn failback_stops_before_cutting_back_while_the_gap_has_unresolved_orders_and_ca
     let Outcome::Failed { error, .. } = &outcome else {
         panic!("the failback went on: {outcome:?}\nstates: {states:?}");
     };
-    assert_eq!(error, "UnreconciledOrders");
+    assert_eq!(error.as_deref(), Some("UnreconciledOrders"));
     assert_order(
         &states,
         &[

@@ -20,19 +20,27 @@ pub mod names {
     pub const ITEM_READER_FAILED: &str = "States.ItemReaderFailed";
 }
 
-/// A state's failure: the error name Retry/Catch match and the human-readable cause.
+/// A state's failure: the error name Retry/Catch match and the human-readable cause. Either
+/// may be absent: a Fail state without `Error`/`Cause` fails with neither (AWS records
+/// `"executionFailedEventDetails": {}` for it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    pub error: String,
-    pub cause: String,
+    pub error: Option<String>,
+    pub cause: Option<String>,
 }
 
 impl Failure {
     pub fn new(error: impl Into<String>, cause: impl Into<String>) -> Failure {
         Failure {
-            error: error.into(),
-            cause: cause.into(),
+            error: Some(error.into()),
+            cause: Some(cause.into()),
         }
+    }
+
+    /// The error name Retry and Catch match; empty when there is none (only `States.ALL`,
+    /// which matches any error, can handle it).
+    pub fn name(&self) -> &str {
+        self.error.as_deref().unwrap_or_default()
     }
 
     pub fn runtime(cause: impl Into<String>) -> Failure {
@@ -55,7 +63,7 @@ impl Failure {
     /// is "A terminal error which cannot be caught by the `States.ALL` error type". We read
     /// "terminal" as: no retrier or catcher handles it, even one naming it explicitly.
     pub fn is_terminal(&self) -> bool {
-        self.error == names::RUNTIME || self.error == names::DATA_LIMIT_EXCEEDED
+        self.name() == names::RUNTIME || self.name() == names::DATA_LIMIT_EXCEEDED
     }
 }
 
@@ -67,7 +75,12 @@ impl From<DataError> for Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.error, self.cause)
+        write!(
+            f,
+            "{}: {}",
+            self.name(),
+            self.cause.as_deref().unwrap_or_default()
+        )
     }
 }
 

@@ -83,9 +83,11 @@ pub enum Outcome {
     Succeeded {
         output: Value,
     },
+    /// `error`/`cause` are `None` when the failing state named none (a Fail state without
+    /// `Error`/`Cause`): AWS then reports no error and no cause.
     Failed {
-        error: String,
-        cause: String,
+        error: Option<String>,
+        cause: Option<String>,
     },
     /// The machine's `TimeoutSeconds` passed (AWS status `TIMED_OUT`, error `States.Timeout`).
     TimedOut {
@@ -108,7 +110,7 @@ impl Outcome {
         }
     }
 
-    /// `{"Error": …, "Cause": …}` for a failure or a timeout.
+    /// `{"Error": …, "Cause": …}` for a failure or a timeout (`null` for an absent one).
     pub fn error_output(&self) -> Option<Value> {
         match self {
             Outcome::Failed { error, cause } => Some(json!({"Error": error, "Cause": cause})),
@@ -428,8 +430,8 @@ impl Execution {
                 self.record_end("ExecutionTimedOut", || {
                     history::error_details(
                         "executionTimedOutEventDetails",
-                        names::TIMEOUT,
-                        "The execution ran longer than the state machine's TimeoutSeconds",
+                        Some(names::TIMEOUT),
+                        Some("The execution ran longer than the state machine's TimeoutSeconds"),
                     )
                 });
                 return;
@@ -464,8 +466,8 @@ impl Execution {
                 self.record_end("ExecutionFailed", || {
                     history::error_details(
                         "executionFailedEventDetails",
-                        &failure.error,
-                        &failure.cause,
+                        failure.error.as_deref(),
+                        failure.cause.as_deref(),
                     )
                 });
                 self.outcome = Outcome::Failed {

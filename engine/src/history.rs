@@ -108,11 +108,17 @@ pub(crate) fn state_exited(name: &str, output: &Value) -> Option<(&'static str, 
     ))
 }
 
-/// `{"error": …, "cause": …}` under the given key.
+/// `{"error": …, "cause": …}` under the given key; an absent one is left out, as AWS does.
 pub(crate) fn error_details(
     key: &'static str,
-    error: &str,
-    cause: &str,
+    error: Option<&str>,
+    cause: Option<&str>,
 ) -> Option<(&'static str, Value)> {
-    Some((key, json!({"error": error, "cause": cause})))
+    let mut details = serde_json::Map::new();
+    for (name, value) in [("error", error), ("cause", cause)] {
+        if let Some(value) = value {
+            details.insert(name.into(), json!(value));
+        }
+    }
+    Some((key, Value::Object(details)))
 }

@@ -24,10 +24,10 @@ use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// The text of a `{% … %}` expression, if `text` is one.
+/// The text of a `{% … %}` expression, if `text` is one: it must start with `{%` and end with
+/// `%}` exactly, so `" {% x %} "` is a literal string (as AWS treats it).
 pub(crate) fn expression(text: &str) -> Option<&str> {
-    text.trim()
-        .strip_prefix("{%")
+    text.strip_prefix("{%")
         .and_then(|t| t.strip_suffix("%}"))
         .map(str::trim)
 }
@@ -264,7 +264,14 @@ fn fn_range<'a>(ctx: FunctionContext<'a, '_>, args: &[&'a JValue<'a>]) -> Native
     if count > 1000.0 {
         return Err(arg_error("range", "at most 1000 elements"));
     }
-    let out = JValue::array_with_capacity(ctx.arena, count.max(0.0) as usize, ArrayFlags::empty());
+    // A JSONata sequence, as AWS's `$range` returns: one number comes out as that number
+    // (`$range(1, 9, 9)` is `1`). An empty range stays `[]` rather than becoming undefined.
+    let flags = if count >= 1.0 {
+        ArrayFlags::SEQUENCE
+    } else {
+        ArrayFlags::empty()
+    };
+    let out = JValue::array_with_capacity(ctx.arena, count.max(0.0) as usize, flags);
     let mut x = start;
     while (step > 0.0 && x <= end) || (step < 0.0 && x >= end) {
         out.push(JValue::number(ctx.arena, x));
@@ -391,10 +398,10 @@ mod tests {
     #[test]
     fn undefined_and_errors_are_query_evaluation_errors() {
         let e = eval("$states.input.missing", json!({"input": {}}), json!({})).unwrap_err();
-        assert_eq!(e.error, "States.QueryEvaluationError");
-        assert!(e.cause.contains("$states.input.missing"), "{}", e.cause);
+        assert_eq!(e.name(), "States.QueryEvaluationError");
+        assert!(e.to_string().contains("$states.input.missing"), "{e}");
         let e = eval("1 +", json!({}), json!({})).unwrap_err();
-        assert_eq!(e.error, "States.QueryEvaluationError");
+        assert_eq!(e.name(), "States.QueryEvaluationError");
     }
 
     #[test]

@@ -42,7 +42,7 @@ fn handles(error_equals: &[String], failure: &Failure) -> bool {
     !failure.is_terminal()
         && error_equals
             .iter()
-            .any(|p| error_matches(p, &failure.error))
+            .any(|p| error_matches(p, failure.name()))
 }
 
 /// The retry policy of one state execution: how many times each retrier has retried.

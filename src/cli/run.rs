@@ -260,6 +260,8 @@ fn execute(
                 PROBLEMS,
             )
         }
+        // An absent error or cause (a Fail state without Error/Cause) prints as null, as AWS
+        // reports none; never as an empty string.
         failed => (failed.error_output().unwrap_or(Value::Null), PROBLEMS),
     };
     println!("{printed}");

@@ -19,6 +19,8 @@ pub struct ChoiceRule {
     pub condition: Option<Value>,
     pub next: Option<String>,
     pub assign: Option<JsonMap<String, Value>>,
+    /// JSONata: the output when this rule matches; `null` is a value.
+    #[serde(default, deserialize_with = "super::state::present")]
     pub output: Option<Value>,
     /// Comparison operators and anything else written on the rule, by name.
     #[serde(flatten)]

@@ -67,7 +67,8 @@ pub struct Catcher {
     pub next: String,
     #[serde(default, with = "double_option")]
     pub result_path: Option<Option<String>>,
-    /// JSONata: output of the catcher (`$states.errorOutput` is the error).
+    /// JSONata: output of the catcher (`$states.errorOutput` is the error); `null` is a value.
+    #[serde(default, deserialize_with = "super::state::present")]
     pub output: Option<Value>,
     pub assign: Option<JsonMap<String, Value>>,
     pub comment: Option<String>,

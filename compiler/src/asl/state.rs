@@ -72,7 +72,8 @@ pub struct Common {
     pub output_path: Option<Option<String>>,
     /// JSONata: the state's arguments (Task, Parallel).
     pub arguments: Option<Value>,
-    /// JSONata: the state's output.
+    /// JSONata: the state's output. `"Output": null` is `Some(Value::Null)`: the output `null`.
+    #[serde(default, deserialize_with = "present")]
     pub output: Option<Value>,
     /// Workflow variables assigned when the state completes (both query languages).
     pub assign: Option<JsonMap<String, Value>>,
@@ -359,5 +360,31 @@ impl State {
             }
             _ => Vec::new(),
         }
+    }
+}
+
+/// A JSON value that is present, `null` included (serde's `Option` reads `null` as absent).
+/// For JSONata `Output`, where `null` is a value like any other.
+pub(super) fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `"Output": null` outputs `null` (issue 12: AWS-recorded JSONata executions); absent
+    /// `Output` passes the state's result on.
+    #[test]
+    fn output_null_is_a_value() {
+        let read = |text: &str| serde_json::from_str::<Common>(text).unwrap().output;
+        assert_eq!(read(r#"{"Output": null}"#), Some(Value::Null));
+        assert_eq!(read("{}"), None);
+        let written = serde_json::to_string(&Common {
+            output: Some(Value::Null),
+            ..Common::default()
+        })
+        .unwrap();
+        assert_eq!(written, r#"{"Output":null}"#);
     }
 }

@@ -22,7 +22,6 @@ pub mod template;
 
 /// `States.Runtime`: not retried, not caught by `States.ALL`.
 pub const RUNTIME: &str = "States.Runtime";
-pub const PARAMETER_PATH_FAILURE: &str = "States.ParameterPathFailure";
 pub const RESULT_PATH_MATCH_FAILURE: &str = "States.ResultPathMatchFailure";
 pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
 

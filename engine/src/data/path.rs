@@ -2,8 +2,9 @@
 //!
 //! AWS evaluates paths with Jayway JsonPath, so this follows Jayway: a path made only of `.field`
 //! and `[index]` steps selects one node (or nothing); any wildcard, slice, union, filter or `..`
-//! makes it select a list, returned as a JSON array. In an indefinite path, the steps before the
-//! first indefinite one must exist (Jayway throws there); after it, misses are skipped.
+//! makes it select a list, returned as a JSON array. An indefinite path never fails: what it
+//! does not find is left out, so one that finds nothing (even before its first wildcard or
+//! slice) is `[]`, as AWS records (DIFFERENCES.md, issue 12).
 
 mod filter;
 
@@ -15,19 +16,20 @@ use super::choice::timestamp::parse_timestamp;
 use super::{json_text, type_name, DataError, Scope, RESULT_PATH_MATCH_FAILURE};
 
 /// What `path` selects in `scope`: the node for a reference path, an array of every match for
-/// any other path, `None` when a reference path (or the definite start of a path) finds nothing.
+/// any other path, `None` when a reference path finds nothing (or a variable is undefined).
 /// Fails only on a filter expression outside the supported subset.
 pub fn select(path: &JsonPath, scope: &Scope) -> Result<Option<Value>, DataError> {
     let Some(start) = root(path, scope) else {
         return Ok(None);
     };
     let (prefix, rest) = path.segments.split_at(definite_len(&path.segments));
-    let Some(node) = walk(start, prefix) else {
-        return Ok(None);
-    };
+    let node = walk(start, prefix);
     if rest.is_empty() {
-        return Ok(Some(node.clone()));
+        return Ok(node.cloned());
     }
+    let Some(node) = node else {
+        return Ok(Some(Value::Array(Vec::new())));
+    };
     let mut nodes = vec![node];
     for segment in rest {
         let mut next = Vec::new();
@@ -418,8 +420,24 @@ mod tests {
             sel(json!({"a": {"x": 1, "y": 2}}), "$.a.*"),
             Some(json!([1, 2]))
         );
-        // The definite start of an indefinite path must exist, as in Jayway.
-        assert_eq!(sel(store(), "$.nothing[*]"), None);
+        // An indefinite path whose definite start is missing selects nothing: AWS gives `[]`
+        // (issue 12's AWS-recorded executions), where Jayway's default configuration throws.
+        assert_eq!(sel(store(), "$.nothing[*]"), Some(json!([])));
+        assert_eq!(sel(store(), "$.nothing.deeper[1:5].x"), Some(json!([])));
+    }
+
+    /// Escaped quotes and backslashes in a bracketed key select the key with the unescaped
+    /// name. Source: LocalStack tests/aws/services/stepfunctions/templates/scenarios/
+    /// statemachines/escape_sequences_jsonpath.json5 (`$['Test\\\"…']`, run on AWS) and
+    /// issue 12's AWS-recorded executions.
+    #[test]
+    fn bracket_keys_unescape_quotes_and_backslashes() {
+        let input = json!({"Test\"Name": 1, "a\\b": 2, "it's": 3, "Test\\\"\"Name\"": 4});
+        assert_eq!(sel(input.clone(), r#"$['Test\"Name']"#), Some(json!(1)));
+        assert_eq!(sel(input.clone(), r#"$["Test\"Name"]"#), Some(json!(1)));
+        assert_eq!(sel(input.clone(), r#"$['a\\b']"#), Some(json!(2)));
+        assert_eq!(sel(input.clone(), r#"$['it\'s']"#), Some(json!(3)));
+        assert_eq!(sel(input, r#"$['Test\\\"\"Name\"']"#), Some(json!(4)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use wfc_compiler::asl::intrinsic::parse_intrinsic;
 
 use super::intrinsics;
 use super::path::{parse, root, select};
-use super::{json_text, DataError, RandomSource, Scope, PARAMETER_PATH_FAILURE};
+use super::{json_text, DataError, RandomSource, Scope};
 
 /// The payload of `template` over `scope` (`scope.input` is what `$` means: the effective input
 /// for `Parameters`, the result for `ResultSelector`, …).
@@ -51,9 +51,10 @@ pub fn apply(
 /// The value of one `.$` field (`field` is its full name, for the cause): a path, or else an
 /// intrinsic call. Also what a Fail state's `ErrorPath` / `CausePath` evaluate.
 ///
-/// A path that selects nothing is `States.ParameterPathFailure` (the AWS docs' error for this),
-/// with the cause AWS writes: "The JSONPath '$.x' specified for the field 'x.$' could not be
-/// found in the input '{…}'".
+/// A path that selects nothing fails the execution with `States.Runtime` and the cause AWS
+/// writes: "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input
+/// '{…}'". The Spec names `States.ParameterPathFailure` here, but AWS records `States.Runtime`
+/// (LocalStack's AWS snapshots of invalid_jsonpath_in_string_expr_*.json5; DIFFERENCES.md).
 pub fn resolve(
     field: &str,
     text: &str,
@@ -71,12 +72,9 @@ pub fn resolve(
     let path = parse(text)?;
     select(&path, scope)?.ok_or_else(|| {
         let applied_to = root(&path, scope).map_or_else(|| "null".into(), json_text);
-        DataError {
-            error: PARAMETER_PATH_FAILURE,
-            cause: format!(
-                "The JSONPath '{text}' specified for the field '{field}' could not be found in the input '{applied_to}'"
-            ),
-        }
+        DataError::runtime(format!(
+            "The JSONPath '{text}' specified for the field '{field}' could not be found in the input '{applied_to}'"
+        ))
     })
 }
 
@@ -135,14 +133,16 @@ mod tests {
     }
 
     #[test]
-    fn missing_paths_are_parameter_path_failures() {
+    fn missing_paths_are_runtime_errors() {
+        // AWS records States.Runtime, not the Spec's States.ParameterPathFailure: LocalStack
+        // tests/aws/services/stepfunctions/templates/scenarios/statemachines/
+        // invalid_jsonpath_in_string_expr_jsonpath.json5 and its AWS snapshot.
         let f = Fixture::new(json!({"a": 1}));
         assert_eq!(
             run(&f, json!({"x.$": "$.x"})),
-            Err(DataError {
-                error: PARAMETER_PATH_FAILURE,
-                cause: "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input '{\"a\":1}'".into()
-            })
+            Err(DataError::runtime(
+                "The JSONPath '$.x' specified for the field 'x.$' could not be found in the input '{\"a\":1}'"
+            ))
         );
         assert_eq!(
             run(&f, json!({"deep": [{"v.$": "$undefined"}]})).unwrap_err().cause,

@@ -3,7 +3,7 @@
 //! expression. The enclosing Parallel or Map fails with it, or the execution does.
 
 use super::{jsonata_field, states_binding};
-use crate::data::{self, template};
+use crate::data::template;
 use crate::error::Failure;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::Value;
@@ -20,23 +20,19 @@ pub(super) fn run(
     let field = |written: &Option<String>,
                  path: &Option<String>,
                  name: &str|
-     -> Result<String, Failure> {
+     -> Result<Option<String>, Failure> {
         match st.language {
             QueryLanguage::JSONPath => match (written, path) {
                 (_, Some(p)) => {
                     let mut random = rt.random.borrow_mut();
-                    // ErrorPath/CausePath are paths, not a Parameters template: a path that
-                    // selects nothing is a runtime error, as it is for InputPath.
+                    // A path that selects nothing is States.Runtime, as everywhere else.
                     let value =
-                        template::resolve(name, p, &frame.scope(&input, &context), &mut *random)
-                            .map_err(|e| match e.error {
-                                data::PARAMETER_PATH_FAILURE => data::DataError::runtime(e.cause),
-                                _ => e,
-                            })?;
-                    string(value, name, p)
+                        template::resolve(name, p, &frame.scope(&input, &context), &mut *random)?;
+                    string(value, name, p).map(Some)
                 }
-                (Some(text), None) => Ok(text.clone()),
-                (None, None) => Ok(String::new()),
+                (Some(text), None) => Ok(Some(text.clone())),
+                // No Error (Cause): the execution fails with none (AWS records neither).
+                (None, None) => Ok(None),
             },
             QueryLanguage::JSONata => match written {
                 Some(text) => {
@@ -44,16 +40,16 @@ pub(super) fn run(
                     let value =
                         jsonata_field(rt, frame, Some(&Value::String(text.clone())), &states)?
                             .unwrap_or(Value::Null);
-                    string(value, name, text)
+                    string(value, name, text).map(Some)
                 }
-                None => Ok(String::new()),
+                None => Ok(None),
             },
         }
     };
     let error = field(&fail.error, &fail.error_path, "ErrorPath");
     let cause = field(&fail.cause, &fail.cause_path, "CausePath");
     match (error, cause) {
-        (Ok(error), Ok(cause)) => Failure::new(error, cause),
+        (Ok(error), Ok(cause)) => Failure { error, cause },
         (Err(f), _) | (_, Err(f)) => f,
     }
 }

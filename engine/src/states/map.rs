@@ -216,11 +216,11 @@ fn plan_jsonpath(
             map.tolerated_failure_count_path.as_ref(),
             "ToleratedFailureCount",
         )?,
-        number(
+        at_most_100(number(
             map.tolerated_failure_percentage.as_ref(),
             map.tolerated_failure_percentage_path.as_ref(),
             "ToleratedFailurePercentage",
-        )?,
+        )?)?,
     );
     let inputs = match &map.item_batcher {
         Some(batcher) => {
@@ -306,6 +306,17 @@ fn plan_jsonata(
         max_concurrency,
         tolerance,
     })
+}
+
+/// A percentage read by `ToleratedFailurePercentagePath` must be at most 100; AWS fails the
+/// execution with `States.Runtime` otherwise (a written one over 100 is refused by the checks).
+fn at_most_100(percentage: Option<f64>) -> Result<Option<f64>, Failure> {
+    match percentage {
+        Some(p) if p > 100.0 => Err(Failure::runtime(format!(
+            "ToleratedFailurePercentage must be between 0 and 100, found {p}"
+        ))),
+        _ => Ok(percentage),
+    }
 }
 
 fn tolerance(count: Option<f64>, percentage: Option<f64>) -> Option<Tolerance> {

@@ -185,13 +185,15 @@ async fn invoke(
             ))
         }),
         Err(f) => {
-            let timed_out = f.error == names::TIMEOUT || f.error == names::HEARTBEAT_TIMEOUT;
+            let timed_out = f.name() == names::TIMEOUT || f.name() == names::HEARTBEAT_TIMEOUT;
             let (kind, key) = if timed_out {
                 (events.timed_out, events.timed_out_key)
             } else {
                 (events.failed, events.failed_key)
             };
-            rt.record(frame, kind, || error_details(key, &f.error, &f.cause));
+            rt.record(frame, kind, || {
+                error_details(key, f.error.as_deref(), f.cause.as_deref())
+            });
         }
     }
     result

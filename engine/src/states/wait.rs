@@ -6,7 +6,7 @@ use super::{
     Step,
 };
 use crate::clock::{parse_timestamp, seconds_to_millis, Millis};
-use crate::data::path;
+use crate::data::{self, path};
 use crate::error::Failure;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::Value;
@@ -63,11 +63,13 @@ pub(super) async fn run(
             } else if let Some(text) = &wait.timestamp {
                 let value = jsonata_field(rt, frame, Some(&Value::String(text.clone())), &states)?
                     .unwrap_or(Value::Null);
-                match value.as_str() {
-                    Some(t) => timestamp(t)?,
+                // RFC 3339 with an uppercase `T` and a zone, as for TimestampPath; anything else
+                // is a failed evaluation (AWS: States.QueryEvaluationError).
+                match value.as_str().and_then(data::choice::timestamp::parse_timestamp) {
+                    Some(t) => t.timestamp_millis(),
                     None => {
                         return Err(Failure::query(format!(
-                            "The Timestamp field must evaluate to a timestamp string, but {text} returned {value}"
+                            "The Timestamp field must evaluate to an RFC 3339 timestamp string (an uppercase 'T' and a time zone, e.g. 2016-03-14T01:59:00Z), but {text} returned {value}"
                         )))
                     }
                 }

@@ -6,10 +6,14 @@ use wfc_compiler::asl::intrinsic::Intrinsic;
 use super::{fail, want_bool, want_object, want_string};
 use crate::data::DataError;
 
+/// An empty or blank string is `null`, as AWS returns it (issue 12); other text must be JSON.
 pub(super) fn string_to_json(args: &[Value]) -> Result<Value, DataError> {
     let f = Intrinsic::StringToJson;
-    serde_json::from_str(want_string(f, args, 0)?)
-        .map_err(|e| fail(f, format!("the string is not JSON: {e}")))
+    let text = want_string(f, args, 0)?;
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(text).map_err(|e| fail(f, format!("the string is not JSON: {e}")))
 }
 
 /// A shallow merge: the second object's fields replace the first's. The third argument must be
@@ -60,6 +64,21 @@ mod tests {
             eval("States.JsonToString($.j)", json!({"j": "x"})),
             Ok(json!("\"x\""))
         );
+    }
+
+    /// `States.StringToJson` of an empty or blank string is `null`. Source: issue 12's replay of
+    /// AWS-recorded executions (LocalStack's AWS snapshot
+    /// v2/intrinsic_functions/test_json_manipulation.snapshot.json, `test_string_to_json`,
+    /// runs it on empty and blank strings).
+    #[test]
+    fn string_to_json_of_a_blank_string_is_null() {
+        for blank in ["", " ", "\t\n "] {
+            assert_eq!(
+                eval("States.StringToJson($.s)", json!({ "s": blank })),
+                Ok(json!(null)),
+                "{blank:?}"
+            );
+        }
     }
 
     #[test]

@@ -82,12 +82,14 @@ fn argument(
         Arg::Number(n) => Ok(Value::Number(n.clone())),
         Arg::Bool(b) => Ok(Value::Bool(*b)),
         Arg::Null => Ok(Value::Null),
+        // A path argument that selects nothing fails the execution with States.Runtime, not
+        // States.IntrinsicFailure; AWS's cause: "The JsonPath argument for the field '$.x'
+        // could not be found in the input '…'" (an AWS-recorded failure, see DIFFERENCES.md).
         Arg::Path(path) => select(path, scope)?.ok_or_else(|| {
             let applied_to = root(path, scope).map_or_else(|| "null".into(), json_text);
-            fail(
-                f,
-                format!("the JSONPath '{path}' could not be found in the input '{applied_to}'"),
-            )
+            DataError::runtime(format!(
+                "The JsonPath argument for the field '{path}' could not be found in the input '{applied_to}'"
+            ))
         }),
         Arg::Call(inner) => evaluate(inner, scope, random),
     }
@@ -225,9 +227,12 @@ pub(super) mod tests {
 
     #[test]
     fn argument_errors() {
+        // AWS: States.Runtime, not States.IntrinsicFailure (DIFFERENCES.md, issue 12).
         assert_eq!(
-            failure("States.ArrayLength($.missing)", json!({"a": 1})),
-            "States.ArrayLength: the JSONPath '$.missing' could not be found in the input '{\"a\":1}'"
+            eval("States.ArrayLength($.missing)", json!({"a": 1})),
+            Err(DataError::runtime(
+                "The JsonPath argument for the field '$.missing' could not be found in the input '{\"a\":1}'"
+            ))
         );
         assert_eq!(
             failure("States.ArrayLength($.a)", json!({"a": "x"})),
