@@ -1,1 +1,59 @@
-//! Deployable CloudFormation and EventBridge rules. Not built yet: see the WooCommerce workflows issue.
+//! The deployable documents of a shop, generated from the same stack description and activity
+//! declarations as the workflows, so the deployed permissions and rules cannot drift from the code.
+//!
+//! - [`orchestrator`]: one CloudFormation template per region (`cloudformation/orchestrator-<region>.yaml`):
+//!   the activity functions with one least-privilege role each, the state machines with versions
+//!   and the `live` alias, the EventBridge rules, topic, queues, logs and the preflight alarm.
+//! - [`iam`]: an activity's declared permissions narrowed to the stack's resources; the list of
+//!   actions IAM cannot scope. [`statemachine`]: a state machine role from its definition.
+//! - [`profile`]: each activity function's timeout, memory and whether it mutates.
+//! - [`resolve`]: the definitions with their placeholders filled with the stack's values, for
+//!   `wfc check` and the validators.
+//! - [`yaml`]: the deterministic YAML writer.
+//!
+//! **Invariant: pure.** It writes documents and calls nothing: no AWS SDK, no I/O (the caller
+//! writes the files; `tests/no_sdk.rs` asks `cargo tree`).
+
+pub mod iam;
+pub mod names;
+pub mod orchestrator;
+pub mod profile;
+pub mod resolve;
+pub mod statemachine;
+pub mod yaml;
+
+use serde_json::Value;
+use wfc_stack::Stack;
+
+/// A document to write: its path under the output directory and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub path: String,
+    pub text: String,
+}
+
+/// The workflows of the orchestrator stack (the example workflow is not deployed).
+pub fn deployed(name: &str) -> bool {
+    wfc_stack::WORKFLOWS.contains(&name)
+}
+
+/// Every template of the stack, one per region in the stack's order, from the workflows
+/// `wfc compile` built (`(name, definition)`; others than the shop's four are ignored).
+pub fn templates(stack: &Stack, workflows: &[(String, Value)]) -> Result<Vec<Document>, String> {
+    let deployed: Vec<orchestrator::Workflow> = workflows
+        .iter()
+        .filter(|(name, _)| deployed(name))
+        .map(|(name, definition)| orchestrator::Workflow { name, definition })
+        .collect();
+    stack
+        .regions
+        .keys()
+        .map(|region| {
+            let template = orchestrator::template(stack, region, &deployed)?;
+            Ok(Document {
+                path: format!("cloudformation/orchestrator-{region}.yaml"),
+                text: yaml::to_yaml(&template),
+            })
+        })
+        .collect()
+}
