@@ -418,9 +418,14 @@ impl Ctx<'_> {
             "TracingConfig": { "Mode": "Active" },
             "LoggingConfig": { "LogGroup": { "Ref": format!("{id}LogGroup") }, "LogFormat": "JSON" },
         });
+        if crate::profile::SPEAKS_MYSQL.contains(&function.activity.as_str()) {
+            // TLS to RDS: the MySQL adapter trusts the system roots plus this bundle.
+            properties["Environment"] =
+                json!({ "Variables": { "SSL_CERT_FILE": crate::profile::RDS_CA_BUNDLE } });
+        }
         let mut skips = vec![
             skip("CKV_AWS_117", "Calls AWS APIs only; a VPC needs NAT or endpoints the stack does not describe"),
-            skip("CKV_AWS_173", "No environment variables to encrypt"),
+            skip("CKV_AWS_173", "The only variable is SSL_CERT_FILE, a file path and nothing secret; Lambda encrypts it at rest with its own key"),
             skip("CKV_AWS_272", "Code signing needs a signing profile the stack does not describe; the zip's SHA-256 is pinned by the ActivitiesCodeSha256 parameter"),
         ];
         if profile.mutating {

@@ -13,6 +13,22 @@ pub struct Profile {
     pub mutating: bool,
 }
 
+/// The activities that speak MySQL (a self-managed server, or RDS for the order-id reservation
+/// and the gap report), over TLS: their functions get the RDS CA bundle (`SSL_CERT_FILE`), which
+/// the MySQL adapter adds to its roots. A test holds this list to the Lambda handlers that use
+/// the MySQL client.
+pub const SPEAKS_MYSQL: &[&str] = &[
+    "check_replica",
+    "describe_database",
+    "fence_primary",
+    "promote_replica",
+    "reconcile_gap",
+    "reserve_order_ids",
+];
+
+/// Where the activities' zip carries the RDS CA bundle (global-bundle.pem, docs/deploy.md).
+pub const RDS_CA_BUNDLE: &str = "/var/task/rds-global-bundle.pem";
+
 /// Reserved concurrency of a mutating function. Small: every unit is taken from the account's
 /// pool, which must keep 100 unreserved (docs/deploy.md).
 pub const MUTATING_CONCURRENCY: u32 = 2;

@@ -300,3 +300,69 @@ fn trust_policies_name_one_service_and_pin_the_account() {
         }
     }
 }
+
+/// The functions that get the RDS CA bundle are the ones whose Lambda handler uses the MySQL
+/// client (activities/lambda/src/handlers.rs, read as text: wfc-lambda links the SDK).
+#[test]
+fn mysql_functions_get_the_rds_ca_bundle() {
+    let handlers = include_str!("../../activities/lambda/src/handlers.rs");
+    let mut module = "";
+    let mut speaking = Vec::new();
+    for line in handlers.lines() {
+        if let Some(name) = line.strip_prefix("mod ").and_then(|l| l.strip_suffix(" {")) {
+            module = name;
+        }
+        if line.contains("MySqlClient;") {
+            speaking.push(module);
+        }
+    }
+    speaking.sort();
+    assert_eq!(speaking, wfc_infra::profile::SPEAKS_MYSQL);
+    for (label, _, region, template) in templates() {
+        for (id, function) in of_type(&template, "AWS::Lambda::Function") {
+            let p = &function["Properties"];
+            let activity = p["Handler"].as_str().unwrap();
+            let bundle = &p["Environment"]["Variables"]["SSL_CERT_FILE"];
+            if speaking.contains(&activity) {
+                assert_eq!(
+                    bundle,
+                    wfc_infra::profile::RDS_CA_BUNDLE,
+                    "{label} {region} {id}"
+                );
+            } else {
+                assert!(bundle.is_null(), "{label} {region} {id}");
+            }
+        }
+    }
+}
+
+/// Alarm and RDS events reach only their own region's default bus: the primary region forwards
+/// them to the DR region's bus with a role that may put events there and nowhere else.
+#[test]
+fn the_primary_region_forwards_to_the_dr_bus() {
+    for (label, stack, region, template) in templates() {
+        if region != stack.shop.primary_region {
+            continue;
+        }
+        let dr_bus = format!(
+            "arn:aws:events:{}:{}:event-bus/default",
+            stack.secondary().0,
+            stack.shop.account_id
+        );
+        let rules = of_type(&template, "AWS::Events::Rule");
+        assert!(!rules.is_empty(), "{label}");
+        for (id, rule) in rules {
+            assert!(
+                id.ends_with("ForwardRule"),
+                "{label}: {id} in the primary region"
+            );
+            assert_eq!(rule["Properties"]["Targets"][0]["Arn"], dr_bus.as_str());
+        }
+        let role = &template["Resources"]["EventsRole"]["Properties"]["Policies"][0]
+            ["PolicyDocument"]["Statement"];
+        for s in role.as_array().unwrap() {
+            assert_eq!(s["Action"], json!(["events:PutEvents"]), "{label}");
+            assert_eq!(s["Resource"], json!([dr_bus]), "{label}");
+        }
+    }
+}
