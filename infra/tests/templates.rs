@@ -20,13 +20,17 @@ fn one_template_per_region_byte_identical_between_runs() {
         let second = wfc_infra::templates(&stack, &common::workflows(&stack)).unwrap();
         assert_eq!(first, second, "{label}: two runs differ");
         let paths: Vec<&str> = first.iter().map(|d| d.path.as_str()).collect();
-        let expected: Vec<String> = stack
-            .regions
-            .keys()
-            .map(|r| format!("cloudformation/orchestrator-{r}.yaml"))
+        let expected: Vec<String> = ["network", "dr", "orchestrator"]
+            .iter()
+            .flat_map(|kind| {
+                stack
+                    .regions
+                    .keys()
+                    .map(move |r| format!("cloudformation/{kind}-{r}.yaml"))
+            })
             .collect();
         assert_eq!(paths, expected, "{label}");
-        assert_eq!(paths.len(), 2);
+        assert_eq!(paths.len(), 6);
     }
 }
 

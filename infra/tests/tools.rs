@@ -32,7 +32,11 @@ fn tool(var: &str) -> PathBuf {
 #[test]
 fn cfn_lint_passes_every_template() {
     let files = common::written("cfn-lint");
-    assert_eq!(files.len(), 6, "two regions × three stacks");
+    assert_eq!(
+        files.len(),
+        18,
+        "network, DR plumbing and orchestrator × two regions × three stacks"
+    );
     let out = Command::new(tool("WFC_CFN_LINT"))
         .args(["--format", "parseable"])
         .args(&files)
