@@ -128,9 +128,9 @@ pub fn template(stack: &Stack, region: &str, workflows: &[Workflow]) -> Result<V
     );
 
     let role = if region == stack.shop.primary_region {
-        "primary region: runs failback"
+        "primary region: forwards its alarm and RDS events to the DR region; its state machines can run a failback"
     } else {
-        "DR region: runs failover, switchover and preflight"
+        "DR region: runs failover, switchover, preflight and failback"
     };
     Ok(json!({
         "AWSTemplateFormatVersion": "2010-09-09",
