@@ -314,12 +314,14 @@ fn names(stack: &Stack, region: &str, service: &str, resource: &str) -> Vec<Stri
                 out.push(format!("schedule/{group_name}/{schedule_name}"));
             }
         }
+        // Step Functions authorizes a start through a version or an alias by the unqualified
+        // state machine ARN (developer guide, "Authorization for versions and aliases").
         ("states", "stateMachine:*") => {
             for workflow in wfc_stack::WORKFLOWS {
-                let name = stack.state_machine_name(workflow);
-                out.push(format!("stateMachine:{name}"));
-                // Its versions and aliases (`stateMachine:<name>:<alias>`).
-                out.push(format!("stateMachine:{name}:*"));
+                out.push(format!(
+                    "stateMachine:{}",
+                    stack.state_machine_name(workflow)
+                ));
             }
         }
         ("states", "execution:*:*") => {

@@ -648,10 +648,21 @@ impl Ctx<'_> {
                     // The alias, never the unqualified state machine (SAM #3624).
                     t["Arn"] = json!({ "Ref": format!("{}Alias", camel(workflow)) });
                     t["RoleArn"] = json!({ "Fn::GetAtt": ["EventsRole", "Arn"] });
-                    events_role.push(Statement::new(
-                        &["states:StartExecution"],
-                        vec![self.alias_arn(workflow)],
-                    ));
+                    // Step Functions authorizes an alias by the state machine's unqualified ARN;
+                    // the qualifier condition keeps it to the alias (Step Functions developer
+                    // guide, "Authorization for versions and aliases").
+                    events_role.push(
+                        Statement::new(
+                            &["states:StartExecution"],
+                            vec![self.arn(
+                                "states",
+                                &format!("stateMachine:{}", stack.state_machine_name(workflow)),
+                            )],
+                        )
+                        .with_condition(json!({
+                            "StringEquals": { "states:StateMachineQualifier": ALIAS },
+                        })),
+                    );
                 } else if arn.contains(":event-bus/") {
                     t["RoleArn"] = json!({ "Fn::GetAtt": ["EventsRole", "Arn"] });
                     events_role.push(Statement::new(&["events:PutEvents"], vec![arn.to_string()]));

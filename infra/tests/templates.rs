@@ -241,6 +241,24 @@ fn rules_target_aliases_with_dead_letters_retries_and_roles() {
                 "{input}"
             );
         }
+        // The events role starts executions through the alias only: Step Functions authorizes an
+        // alias by the unqualified ARN, the qualifier condition narrows it (Step Functions
+        // developer guide, "Authorization for versions and aliases").
+        let events_role = &template["Resources"]["EventsRole"]["Properties"]["Policies"][0]
+            ["PolicyDocument"]["Statement"];
+        for s in events_role.as_array().unwrap() {
+            if s["Action"] == json!(["states:StartExecution"]) {
+                let arn = s["Resource"][0].as_str().unwrap();
+                assert!(
+                    arn.ends_with(&format!(":stateMachine:{}-preflight", stack.shop.name)),
+                    "{arn}"
+                );
+                assert_eq!(
+                    s["Condition"]["StringEquals"]["states:StateMachineQualifier"],
+                    ALIAS
+                );
+            }
+        }
         // The dead-letter queue lets exactly this region's rules in.
         let policy = &template["Resources"]["EventsDeadLetterQueuePolicy"]["Properties"]
             ["PolicyDocument"]["Statement"][0];
