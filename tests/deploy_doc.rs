@@ -51,7 +51,7 @@ fn every_wfc_command_in_the_deploy_doc_exists_with_its_flags() {
         assert!(!sub.is_empty(), "{line}");
         let full = cfg!(feature = "aws") || OFFLINE.contains(&sub[0]);
         // Without AWS support only the top-level name of an AWS command has its help.
-        let asked: &[&str] = if full { &sub } else { &sub[..1] };
+        let asked: &[&str] = if full { &sub[..] } else { &sub[..1] };
         let out = Command::new(wfc)
             .args(asked)
             .arg("--help")

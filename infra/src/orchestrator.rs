@@ -327,7 +327,12 @@ impl Ctx<'_> {
                             "Sid": "Log groups of this region",
                             "Effect": "Allow",
                             "Principal": { "Service": format!("logs.{}.amazonaws.com", self.region) },
-                            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                            // CloudWatch Logs' documented Encrypt*, Decrypt*, ReEncrypt*,
+                            // GenerateDataKey*, Describe*, spelled out (no wildcard actions).
+                            "Action": [
+                                "kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey",
+                                "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+                            ],
                             "Resource": "*",
                             "Condition": { "ArnLike": {
                                 "kms:EncryptionContext:aws:logs:arn": self.arn("logs", "log-group:*"),
