@@ -173,3 +173,31 @@ fn declared_patterns_are_narrowed_to_the_stacks_resources() {
         json!(["arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"])
     );
 }
+
+/// The failover's assess_outage runs in the DR region and reads the primary region's alarm
+/// (workflows/src/woocommerce/failover.rs: `region: primary`): its role must allow
+/// DescribeAlarms there, on the alarms the stack names.
+#[test]
+fn assess_outage_may_read_the_primary_regions_alarms() {
+    let (_, stack, _, template) = templates()
+        .into_iter()
+        .find(|(label, stack, region, _)| *label == "rds" && region == stack.secondary().0)
+        .unwrap();
+    let statements = &template["Resources"]["AssessOutageRole"]["Properties"]["Policies"][0]
+        ["PolicyDocument"]["Statement"];
+    let describe = statements
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == json!(["cloudwatch:DescribeAlarms"]))
+        .unwrap();
+    let (primary, site) = stack.primary();
+    for alarm in &site.alarms {
+        let arn = format!("arn:aws:cloudwatch:{primary}:123456789012:alarm:{alarm}");
+        assert!(
+            list(&describe["Resource"]).contains(&json!(arn)),
+            "{arn} not in {}",
+            describe["Resource"]
+        );
+    }
+}
