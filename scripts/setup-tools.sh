@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the external tools wfc's tests use into .tools/ (git-ignored), at pinned versions:
-#   .tools/venv  Python venv: statelint 3.1.0, moto[server] 5.2.5, boto3 (scripts/requirements-tools.txt)
+#   .tools/venv  Python venv: statelint 3.1.0, moto[server] 5.2.5, boto3, cfn-lint 1.58.0 (scripts/requirements-tools.txt)
+#   .tools/checkov  Python venv: checkov 3.3.30 (scripts/requirements-checkov.txt; its own venv, its
+#                pins conflict with moto's)
 #   .tools/node  npm prefix:  asl-validator 4.0.0 (scripts/package.json + scripts/package-lock.json, `npm ci`)
 #   system:      Debian mariadb-server, mariadb-client, redis-server (apt-get; services not started), for the
 #                MariaDB pair and Redis that wfc-testkit runs on loopback
@@ -13,6 +15,8 @@ tools="$root/.tools"
 venv="$tools/venv"
 node_prefix="$tools/node"
 requirements="$root/scripts/requirements-tools.txt"
+checkov_venv="$tools/checkov"
+checkov_requirements="$root/scripts/requirements-checkov.txt"
 
 say() { printf 'setup-tools: %s\n' "$*"; }
 die() { printf 'setup-tools: error: %s\n' "$*" >&2; exit 1; }
@@ -31,9 +35,10 @@ else
     say "python venv .tools/venv: created ($("$venv/bin/python" --version 2>&1))"
 fi
 
-# Every `name==version` line of the requirements file must be installed at exactly that version.
+# Every `name==version` line of a requirements file ($2, default the tools') must be installed at
+# exactly that version in a venv ($1, default .tools/venv).
 python_pins_ok() {
-    "$venv/bin/python" - "$requirements" <<'PY'
+    "${1:-$venv}/bin/python" - "${2:-$requirements}" <<'PY'
 import re, sys
 from importlib import metadata
 ok = True
@@ -62,6 +67,24 @@ else
     say "python tools: installed"
 fi
 [[ -x "$venv/bin/statelint" ]] || die "$venv/bin/statelint missing after install"
+[[ -x "$venv/bin/cfn-lint" ]] || die "$venv/bin/cfn-lint missing after install"
+
+# --- checkov (its own venv) ------------------------------------------------------------------
+if [[ -x "$checkov_venv/bin/python" ]] && "$checkov_venv/bin/python" -c '' 2>/dev/null; then
+    :
+else
+    rm -rf "$checkov_venv"
+    python3 -m venv "$checkov_venv" || die "python3 -m venv failed for .tools/checkov"
+fi
+if python_pins_ok "$checkov_venv" "$checkov_requirements"; then
+    say "checkov: pinned versions already installed in .tools/checkov, skipped"
+else
+    say "checkov: installing scripts/requirements-checkov.txt into .tools/checkov"
+    "$checkov_venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$checkov_requirements"
+    python_pins_ok "$checkov_venv" "$checkov_requirements" || die "after pip install the versions in .tools/checkov still differ from scripts/requirements-checkov.txt"
+    say "checkov: installed"
+fi
+[[ -x "$checkov_venv/bin/checkov" ]] || die "$checkov_venv/bin/checkov missing after install"
 
 # --- npm prefix ------------------------------------------------------------------------------
 asl_validator_version="$(node -p 'require(process.argv[1]).dependencies["asl-validator"]' "$root/scripts/package.json")"
@@ -123,4 +146,4 @@ else
     say "mariadb + redis: installed"
 fi
 
-say "done: WFC_ASL_VALIDATOR=$node_prefix/node_modules/.bin/asl-validator WFC_STATELINT=$venv/bin/statelint"
+say "done: WFC_ASL_VALIDATOR=$node_prefix/node_modules/.bin/asl-validator WFC_STATELINT=$venv/bin/statelint WFC_CFN_LINT=$venv/bin/cfn-lint WFC_CHECKOV=$checkov_venv/bin/checkov"

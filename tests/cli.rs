@@ -20,7 +20,7 @@ fn scratch(name: &str) -> PathBuf {
 
 fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    for sub in ["statemachines", "schemas", "events"] {
+    for sub in ["statemachines", "schemas", "events", "cloudformation"] {
         let mut entries: Vec<_> = std::fs::read_dir(dir.join(sub))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -55,6 +55,13 @@ fn compile_writes_definitions_and_schemas_byte_identically() {
     }
     assert!(names.contains(&"example.input.schema.json"), "{names:?}");
     assert!(names.contains(&"rules.json"), "{names:?}");
+    // The CloudFormation templates of both regions (issue 14).
+    for kind in ["network", "dr", "orchestrator"] {
+        for region in ["us-east-1", "us-west-2"] {
+            let template = format!("{kind}-{region}.yaml");
+            assert!(names.contains(&template.as_str()), "{names:?}");
+        }
+    }
     // Every schema has an example input next to it, which it accepts.
     for workflow in ["example", "failover", "switchover", "failback", "preflight"] {
         let read = |suffix: &str| -> serde_json::Value {
@@ -213,5 +220,31 @@ fn every_subcommand_has_help() {
             String::from_utf8_lossy(&out.stdout).contains("Usage: wfc"),
             "wfc {sub} --help"
         );
+    }
+}
+
+/// Every example stack compiles to the templates of both its regions (issue 14's acceptance).
+#[test]
+fn compile_writes_the_templates_of_both_regions_for_every_example_stack() {
+    for config in ["stack.toml", "stack-aurora.toml", "stack-self-managed.toml"] {
+        let dir = scratch(config);
+        let path = format!("examples/woocommerce/{config}");
+        let out = wfc(&["compile", "--config", &path, "--out", dir.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{config}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for region in ["us-east-1", "us-west-2"] {
+            let file = dir
+                .join("cloudformation")
+                .join(format!("orchestrator-{region}.yaml"));
+            let text = std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            assert!(
+                text.contains("AWS::StepFunctions::StateMachineAlias"),
+                "{config} {region}"
+            );
+        }
     }
 }

@@ -139,7 +139,8 @@ impl Activity for AssessOutage {
     fn permissions() -> Vec<Permission> {
         vec![
             Permission::new(&["route53:GetHealthCheckStatus"], &[iam::HEALTH_CHECK]),
-            Permission::new(&["cloudwatch:DescribeAlarms"], &[iam::ALARM]),
+            // It reads the alarm in the region that may be down, from the other one.
+            Permission::new(&["cloudwatch:DescribeAlarms"], &[iam::ANY_REGION_ALARM]),
         ]
     }
 }

@@ -11,7 +11,7 @@ pub struct Args {
     /// examples/woocommerce/stack.toml.
     #[arg(long)]
     config: Option<PathBuf>,
-    /// Where to write statemachines/ and schemas/.
+    /// Where to write statemachines/, schemas/, events/rules.json and cloudformation/.
     #[arg(long)]
     out: PathBuf,
 }
@@ -40,6 +40,21 @@ pub fn run(args: Args) -> u8 {
         return PROBLEMS;
     }
     let rules = wfc_workflows::woocommerce::rules::rules(&stack);
+    let definitions: Vec<(String, serde_json::Value)> = compiled
+        .iter()
+        .map(|c| {
+            let definition = serde_json::from_str(&c.machine.to_pretty_json())
+                .expect("a compiled definition is JSON");
+            (c.name.clone(), definition)
+        })
+        .collect();
+    let templates = match wfc_infra::templates(&stack, &definitions) {
+        Ok(templates) => templates,
+        Err(e) => {
+            eprintln!("error: the CloudFormation templates: {e}; nothing was written");
+            return PROBLEMS;
+        }
+    };
     let examples: Vec<(String, serde_json::Value)> = compiled
         .iter()
         .filter_map(|c| {
@@ -51,7 +66,8 @@ pub fn run(args: Args) -> u8 {
         .collect();
     let written = write_all(&args.out, &compiled)
         .and_then(|()| write_examples(&args.out, &examples))
-        .and_then(|()| write_rules(&args.out, &rules));
+        .and_then(|()| write_rules(&args.out, &rules))
+        .and_then(|()| write_documents(&args.out, &templates));
     match written {
         Ok(()) => OK,
         Err(e) => {
@@ -83,6 +99,19 @@ fn write_rules(out: &Path, rules: &[serde_json::Value]) -> std::io::Result<()> {
     text.push('\n');
     fs::write(&path, text)?;
     println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// `<out>/cloudformation/orchestrator-<region>.yaml`, one per region.
+fn write_documents(out: &Path, documents: &[wfc_infra::Document]) -> std::io::Result<()> {
+    for document in documents {
+        let path = out.join(&document.path);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write(&path, &document.text)?;
+        println!("wrote {}", path.display());
+    }
     Ok(())
 }
 

@@ -47,7 +47,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Check the workflows and write their ASL definitions and input schemas.
+    /// Check the workflows and write their ASL definitions, input schemas, EventBridge rules and
+    /// CloudFormation templates (network, DR plumbing, orchestrator; per region).
     Compile(compile::Args),
     /// Check a standalone ASL definition (any ASL, not only ours).
     Check(check::Args),

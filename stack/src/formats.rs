@@ -427,3 +427,60 @@ pub(crate) fn waf_name(s: &str) -> Result<(), String> {
         "a WAF web ACL name of 1–128 letters, digits, hyphens and underscores",
     )
 }
+
+fn aws_id(s: &str, prefix: &str, what: &str) -> Result<(), String> {
+    let ok = s.strip_prefix(prefix).is_some_and(|hex| {
+        matches!(hex.len(), 8 | 17)
+            && hex
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {what} ({prefix} and 8 or 17 lower-case hex digits), found {s:?}"
+        ))
+    }
+}
+
+pub(crate) fn vpc_id(s: &str) -> Result<(), String> {
+    aws_id(s, "vpc-", "a VPC id")
+}
+
+pub(crate) fn subnet_id(s: &str) -> Result<(), String> {
+    aws_id(s, "subnet-", "a subnet id")
+}
+
+pub(crate) fn route_table_id(s: &str) -> Result<(), String> {
+    aws_id(s, "rtb-", "a route table id")
+}
+
+/// An IPv4 CIDR block `a.b.c.d/n` (n 0–32) whose host bits are zero, as a VPC's is.
+pub(crate) fn ipv4_cidr(s: &str) -> Result<(), String> {
+    parse_cidr(s).map(|_| ())
+}
+
+/// `(network, prefix length)` of an IPv4 CIDR block.
+pub(crate) fn parse_cidr(s: &str) -> Result<(u32, u32), String> {
+    let bad = || format!("expected an IPv4 CIDR block like 10.1.0.0/16, found {s:?}");
+    let (address, length) = s.split_once('/').ok_or_else(bad)?;
+    let length: u32 = length.parse().map_err(|_| bad())?;
+    let address: std::net::Ipv4Addr = address.parse().map_err(|_| bad())?;
+    if length > 32 {
+        return Err(bad());
+    }
+    let network = u32::from(address);
+    let mask = if length == 0 {
+        0
+    } else {
+        u32::MAX << (32 - length)
+    };
+    if network & !mask != 0 {
+        return Err(format!(
+            "expected an IPv4 CIDR block with its host bits zero, found {s:?} (did you mean {}/{length}?)",
+            std::net::Ipv4Addr::from(network & mask)
+        ));
+    }
+    Ok((network, length))
+}

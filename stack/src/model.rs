@@ -54,6 +54,27 @@ pub struct Region {
     /// allow-list; preflight reports them for the DR region.
     #[serde(default)]
     pub egress_ips: Vec<String>,
+    /// The shop's VPC in this region, joined to the other region's by transit gateways
+    /// (`cloudformation/network-<region>.yaml`). Both regions or neither.
+    #[serde(default)]
+    pub network: Option<Network>,
+}
+
+/// A region's VPC, as the transit gateway network needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    pub vpc_id: String,
+    /// The VPC's IPv4 CIDR, e.g. `10.1.0.0/16`; the two regions' must not overlap.
+    pub cidr: String,
+    /// The subnets of the transit gateway's VPC attachment (one per Availability Zone).
+    pub attachment_subnet_ids: Vec<String>,
+    /// The route tables that get a route to the other region's CIDR through the transit gateway.
+    pub route_table_ids: Vec<String>,
+    /// The transit gateway's Amazon side ASN; the two regions' must differ. Default 64512 in the
+    /// primary region, 64513 in the DR region.
+    #[serde(default)]
+    pub transit_gateway_asn: Option<u32>,
 }
 
 /// Where a region's background jobs run.
@@ -112,6 +133,10 @@ pub enum Database {
         security_group_ids: Vec<String>,
         #[serde(default)]
         kms_key_id: Option<String>,
+        /// A replica of this database (the DR one, or one re-created here in failback) is
+        /// Multi-AZ. Cross-region replicas are single-AZ unless asked.
+        #[serde(default)]
+        multi_az: bool,
     },
     /// A member cluster of an Aurora MySQL global database.
     AuroraGlobal {
@@ -394,6 +419,17 @@ impl Stack {
     /// `<shop>-<workflow>`, e.g. `woo-failover`.
     pub fn state_machine_name(&self, workflow: &str) -> String {
         format!("{}-{workflow}", self.shop.name)
+    }
+
+    /// The transit gateway ASN of `region`: as given, or 64512 (primary) / 64513 (DR).
+    pub fn transit_gateway_asn(&self, region: &str) -> Option<u32> {
+        let network = self.regions.get(region)?.network.as_ref()?;
+        let default = if region == self.shop.primary_region {
+            64512
+        } else {
+            64513
+        };
+        Some(network.transit_gateway_asn.unwrap_or(default))
     }
 
     /// The state machine's ARN in the DR region.

@@ -26,6 +26,7 @@ pub(crate) fn check(p: &Parts, e: &mut Errors) {
     app(p, e);
     fence(p, &cx, e);
     alarms(p, &cx, e);
+    network(p, &cx, e);
 }
 
 /// What several rules need: the primary and DR regions (when the regions are usable) and the
@@ -639,5 +640,57 @@ fn alarms(_: &Parts, cx: &Context, e: &mut Errors) {
             "expected at least one CloudWatch alarm in the primary region {}: without one, a failover can never start by itself, found an empty list",
             primary.name
         )));
+    }
+}
+
+/// The transit gateway network joins the two VPCs: both regions describe theirs or neither does,
+/// their CIDRs do not overlap (a route to the other region would swallow local traffic), and the
+/// two transit gateways have different ASNs.
+fn network(_: &Parts, cx: &Context, e: &mut Errors) {
+    let (Some(primary), Some(dr)) = (cx.primary, cx.dr) else {
+        return;
+    };
+    match (&primary.network, &dr.network) {
+        (None, None) => {}
+        (Some(_), None) | (None, Some(_)) => {
+            let missing = if primary.network.is_none() {
+                primary
+            } else {
+                dr
+            };
+            e.push(error(
+                sub(&missing.path, "network"),
+                "expected a network table in both regions (the transit gateways join the two), found it in one only",
+            ));
+        }
+        (Some(p), Some(d)) => {
+            if let (Ok(a), Ok(b)) = (f::parse_cidr(&p.cidr), f::parse_cidr(&d.cidr)) {
+                let shorter = a.1.min(b.1);
+                let mask = if shorter == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - shorter)
+                };
+                if a.0 & mask == b.0 & mask {
+                    e.push(error(
+                        sub(&dr.path, "network.cidr"),
+                        format!(
+                            "expected a CIDR that does not overlap the primary region's {} ({}), found {}",
+                            p.cidr, primary.name, d.cidr
+                        ),
+                    ));
+                }
+            }
+            let asn = |n: &Network, default: u32| n.transit_gateway_asn.unwrap_or(default);
+            if asn(p, 64512) == asn(d, 64513) {
+                e.push(error(
+                    sub(&dr.path, "network.transit_gateway_asn"),
+                    format!(
+                        "expected an ASN different from the primary region's transit gateway, found {} in both",
+                        asn(d, 64513)
+                    ),
+                ));
+            }
+        }
     }
 }

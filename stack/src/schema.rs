@@ -130,6 +130,7 @@ const REGION: &[Key] = &[
             min_len: 0,
         },
     ),
+    opt("network", Ty::Table(NETWORK)),
 ];
 
 const JOB_RUNNERS: &[(&str, &[Key])] = &[
@@ -191,6 +192,28 @@ const RDS_INSTANCE: &[Key] = &[
         },
     ),
     opt("kms_key_id", Ty::Str(f::non_empty)),
+    opt("multi_az", Ty::Bool),
+];
+
+const NETWORK: &[Key] = &[
+    req("vpc_id", Ty::Str(f::vpc_id)),
+    req("cidr", Ty::Str(f::ipv4_cidr)),
+    req(
+        "attachment_subnet_ids",
+        Ty::List {
+            item: f::subnet_id,
+            min_len: 1,
+        },
+    ),
+    req(
+        "route_table_ids",
+        Ty::List {
+            item: f::route_table_id,
+            min_len: 1,
+        },
+    ),
+    // Private ASNs of the 16-bit range (a transit gateway also takes 4200000000–4294967294).
+    opt("transit_gateway_asn", u32_in(64512, 4_294_967_294)),
 ];
 
 const AURORA_GLOBAL: &[Key] = &[
@@ -388,6 +411,13 @@ mod tests {
                 web_acl_id: "i".into(),
             },
             egress_ips: vec!["1.2.3.4".into()],
+            network: Some(Network {
+                vpc_id: "v".into(),
+                cidr: "c".into(),
+                attachment_subnet_ids: vec!["s".into()],
+                route_table_ids: vec!["r".into()],
+                transit_gateway_asn: Some(1),
+            }),
         }
     }
 
@@ -403,6 +433,7 @@ mod tests {
             subnet_group: Some("s".into()),
             security_group_ids: vec!["sg".into()],
             kms_key_id: Some("k".into()),
+            multi_az: true,
         };
         let aurora = Database::AuroraGlobal {
             role: Role::Replica,

@@ -315,6 +315,7 @@ pub(crate) struct RegionParts {
     pub health_check_id: Option<String>,
     pub media_bucket: Option<String>,
     pub alarms: Option<Vec<String>>,
+    pub network: Option<Network>,
 }
 
 struct Reader<'a> {
@@ -367,6 +368,7 @@ impl Parts {
                             cache: r.read(t, &path, "cache"),
                             health_check_id: r.read(t, &path, "health_check_id"),
                             media_bucket: r.read(t, &path, "media_bucket"),
+                            network: r.read(t, &path, "network"),
                             alarms: match t.get("alarms") {
                                 None if region_ok => Some(Vec::new()),
                                 _ => r.read(t, &path, "alarms"),

@@ -478,3 +478,64 @@ fn a_syntax_error_has_its_line_and_column() {
 fn errors_of(text: &str) -> Vec<StackError> {
     errors(text)
 }
+
+/// The transit gateway network (issue 14): overlapping CIDRs are refused when the stack is
+/// loaded, so is a network in one region only, the same ASN on both gateways, and a CIDR with
+/// host bits set. (Overlapping VPC CIDRs cannot be routed between: the route to the other region
+/// would be as specific as, or more than, the local one.)
+#[test]
+fn the_network_is_checked_when_the_stack_loads() {
+    let usw2 = r#"cidr = "10.2.0.0/16""#;
+    assert_errors(
+        "overlap",
+        &with(usw2, r#"cidr = "10.1.128.0/17""#),
+        &[(
+            "regions.us-west-2.network.cidr",
+            "expected a CIDR that does not overlap the primary region's 10.1.0.0/16 (us-east-1), found 10.1.128.0/17",
+        )],
+    );
+    assert_errors(
+        "containing",
+        &with(usw2, r#"cidr = "10.0.0.0/8""#),
+        &[("regions.us-west-2.network.cidr", "does not overlap")],
+    );
+    assert_errors(
+        "host bits",
+        &with(usw2, r#"cidr = "10.2.0.1/16""#),
+        &[(
+            "regions.us-west-2.network.cidr",
+            "host bits zero, found \"10.2.0.1/16\" (did you mean 10.2.0.0/16?)",
+        )],
+    );
+    let dr_network = EXAMPLE
+        .lines()
+        .find(|l| l.starts_with("network = ") && l.contains("10.2.0.0/16"))
+        .unwrap();
+    assert_errors(
+        "one region only",
+        &with(&format!("{dr_network}\n"), ""),
+        &[("regions.us-west-2.network", "in both regions")],
+    );
+    assert_errors(
+        "same ASN",
+        &with_all(
+            r#"route_table_ids = ["rtb-"#,
+            r#"transit_gateway_asn = 64600, route_table_ids = ["rtb-"#,
+        ),
+        &[(
+            "regions.us-west-2.network.transit_gateway_asn",
+            "found 64600 in both",
+        )],
+    );
+    assert_errors(
+        "subnet id",
+        &with(r#""subnet-0f1e2d3c4b5a60001""#, r#""sub-1""#),
+        &[(
+            "regions.us-west-2.network.attachment_subnet_ids[0]",
+            "expected a subnet id",
+        )],
+    );
+    // Adjacent blocks do not overlap.
+    Stack::load(&with(usw2, r#"cidr = "10.0.0.0/16""#))
+        .expect("10.0.0.0/16 and 10.1.0.0/16 are apart");
+}

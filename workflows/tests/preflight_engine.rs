@@ -83,7 +83,9 @@ fn handlers(world: World, calls: &Calls) -> Handlers {
         }))
     };
     let denied = world.denied;
+    let c = calls.clone();
     let simulate = move |r: &TaskRequest| {
+        record(&c, "simulate", &r.payload);
         let results: Vec<Value> = r.payload["ActionNames"]
             .as_array()
             .unwrap()
@@ -237,6 +239,26 @@ fn lag_and_a_denied_permission_are_not_ready() {
         json!(["rds:PromoteReadReplica"])
     );
     assert_eq!(failing[0]["detail"]["rpo_verdict"], "too_high");
+    // One role per activity (issue 14): the denial names the activity whose role lacks it.
+    let by_activity = failing[1]["detail"]["by_activity"].as_array().unwrap();
+    let denied_to: Vec<&Value> = by_activity
+        .iter()
+        .filter(|r| r["denied"] != json!([]))
+        .collect();
+    assert_eq!(
+        denied_to,
+        [&json!({ "activity": "promote_replica", "denied": ["rds:PromoteReadReplica"] })]
+    );
+    let roles: Vec<&Value> = calls
+        .iter()
+        .filter(|(what, _)| what == "simulate")
+        .map(|(_, p)| &p["PolicySourceArn"])
+        .collect();
+    assert_eq!(roles.len(), by_activity.len());
+    assert!(
+        roles.contains(&&json!("${promote_replica_role_arn}")),
+        "{roles:?}"
+    );
 }
 
 #[test]

@@ -22,7 +22,9 @@ mod task;
 pub use build::{CompileError, Compiled};
 pub use choice::{BoolLike, Condition, FieldRef, NumberLike, Path, StringLike};
 pub use retry::{Catch, Retry};
-pub use task::{activity_of_placeholder, function_arn_placeholder, Integration, TaskStep};
+pub use task::{
+    activity_of_placeholder, function_arn_placeholder, role_arn_placeholder, Integration, TaskStep,
+};
 
 use crate::asl::{self, QueryLanguage, State};
 use crate::check::MachineType;

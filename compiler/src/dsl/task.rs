@@ -72,6 +72,11 @@ pub fn function_arn_placeholder(activity: &str) -> String {
     format!("${{{activity}_function_arn}}")
 }
 
+/// The placeholder CloudFormation fills with the ARN of the activity's own IAM role.
+pub fn role_arn_placeholder(activity: &str) -> String {
+    format!("${{{activity}_role_arn}}")
+}
+
 /// The activity a function placeholder stands for (`${notify_function_arn}` → `notify`).
 pub fn activity_of_placeholder(function: &str) -> Option<&str> {
     function.strip_prefix("${")?.strip_suffix("_function_arn}")

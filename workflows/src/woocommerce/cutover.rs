@@ -48,7 +48,7 @@ pub(crate) enum Promotion<'a> {
 }
 
 /// The SSM parameter where a promotion wait leaves its task token for the event to answer.
-pub(crate) fn waiter_parameter(stack: &Stack) -> String {
+pub fn waiter_parameter(stack: &Stack) -> String {
     format!("/wfc/{}/waiters/promotion", stack.shop.name)
 }
 

@@ -15,6 +15,10 @@ pub mod switchover;
 
 mod cutover;
 pub mod rules;
+
+/// The SSM parameter a waiting promotion registers its task token under (the deployment grants
+/// the activities access to it).
+pub use cutover::waiter_parameter;
 mod shop;
 
 use serde_json::{json, Value};

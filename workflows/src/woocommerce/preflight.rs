@@ -33,8 +33,8 @@ use wfc_activities::check_shop_identity::{
 use wfc_activities::notify::Severity;
 use wfc_compiler::asl::State;
 use wfc_compiler::dsl::{
-    activity_of_placeholder, Catch, Chain, CompileError, Compiled, Condition, IntoChain, Path,
-    Retry, StateBuilder, Step, Workflow,
+    activity_of_placeholder, role_arn_placeholder, Catch, Chain, CompileError, Compiled, Condition,
+    IntoChain, Path, Retry, StateBuilder, Step, Workflow,
 };
 use wfc_compiler::field;
 use wfc_stack::{Compute, Stack};
@@ -56,7 +56,7 @@ const CUTOVER_WORKFLOWS: [&str; 3] = ["failover", "switchover", "failback"];
 pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     let sites = Sites::of(stack);
     let shop = &stack.shop.name;
-    let actions = activity_actions(stack)?;
+    let roles = activity_roles(stack)?;
     let wf = Workflow::new("preflight")
         .input::<PreflightInput>()
         .comment(&format!(
@@ -73,7 +73,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         .branch(health_check_check(&wf, stack))
         .branch(record_check(&wf, stack))
         .branch(capacity_check(&wf, stack))
-        .branch(permission_check(&wf, stack, &actions))
+        .branch(permission_check(&wf, &roles))
         .branch(identity_check(&wf, stack))
         .branch(background_jobs_check(&wf, stack))
         .result_path("$.checks");
@@ -545,13 +545,21 @@ fn capacity_check(wf: &Workflow, stack: &Stack) -> Chain {
     describe.next(&verdict)
 }
 
-/// Check 6: The activities' role is allowed every action the cutover activities need.
-fn permission_check(wf: &Workflow, stack: &Stack, actions: &[String]) -> Chain {
-    let role = format!(
-        "arn:aws:iam::{}:role/{}-activities",
-        stack.shop.account_id, stack.shop.name
-    );
+/// Check 6: each activity the cutover workflows run is allowed, by its own role (one role per
+/// activity, `${<activity>_role_arn}` filled in at deploy time), every action it declares.
+fn permission_check(wf: &Workflow, roles: &[(String, Vec<String>)]) -> Chain {
     let failed = errored(wf, "Permissions check failed", "permissions");
+    let list = wf
+        .pass("List activity roles")
+        .result(json!(roles
+            .iter()
+            .map(|(activity, actions)| json!({
+                "activity": activity,
+                "role": role_arn_placeholder(activity),
+                "actions": actions,
+            }))
+            .collect::<Vec<_>>()))
+        .result_path("$.roles");
     // Without ResourceArns the simulation is for `*` (all resources).
     let simulate = wf
         .aws_sdk(
@@ -559,31 +567,40 @@ fn permission_check(wf: &Workflow, stack: &Stack, actions: &[String]) -> Chain {
             "iam",
             "simulatePrincipalPolicy",
         )
-        .sdk_param("policy_source_arn", role.clone())
-        .sdk_param("action_names", json!(actions))
+        .sdk_param_from("policy_source_arn", &Path::<String>::raw("$.role"))
+        .sdk_param_from("action_names", &Path::<Vec<String>>::raw("$.actions"))
         .sdk_param("max_items", 1000)
-        .result_path("$.simulation");
-    let simulate = checked(simulate, false, &failed);
-    let select = checked(
-        keep_where(
-            wf,
-            "Select denied actions",
-            "$.simulation.EvaluationResults",
-            Path::<String>::raw("$.EvalDecision").eq_str("allowed"),
-            "$.EvalActionName",
-            "$.denied_items",
-        ),
-        false,
-        &failed,
+        .result_path("$.simulation")
+        .retry(retry_sdk());
+    let select = keep_where(
+        wf,
+        "Select denied actions",
+        "$.simulation.EvaluationResults",
+        Path::<String>::raw("$.EvalDecision").eq_str("allowed"),
+        "$.EvalActionName",
+        "$.denied_items",
     );
+    let role_result = wf.pass("Role denied actions").parameters(json!({
+        "activity.$": "$.activity",
+        "denied.$": "$.denied_items[*].keep[*]",
+    }));
+    let each = wf
+        .map(
+            "Simulate each activity role",
+            Path::<Vec<Value>>::raw("$.roles"),
+        )
+        .processor(simulate.next(&select).next(&role_result))
+        .result_path("$.simulations")
+        .catch(Catch::all().result_path("$.error"), &failed);
     let denied = wf
         .pass("Find denied actions")
-        .parameters(json!({ "actions.$": "$.denied_items[*].keep[*]" }))
+        .parameters(json!({ "actions.$": "$.simulations[*].denied[*]" }))
         .result_path("$.denied");
     let count = wf
         .pass("Count denied actions")
         .parameters(json!({ "count.$": "States.ArrayLength($.denied.actions)" }))
         .result_path("$.denied_count");
+    let actions: usize = roles.iter().map(|(_, a)| a.len()).sum();
     let verdict = wf
         .choice("Permissions allowed")
         .when(
@@ -593,7 +610,7 @@ fn permission_check(wf: &Workflow, stack: &Stack, actions: &[String]) -> Chain {
                 "Permissions ok",
                 "permissions",
                 true,
-                json!({ "role": role, "actions": actions.len() }),
+                json!({ "roles": roles.len(), "actions": actions }),
             ),
         )
         .otherwise(outcome(
@@ -601,13 +618,9 @@ fn permission_check(wf: &Workflow, stack: &Stack, actions: &[String]) -> Chain {
             "Permissions denied",
             "permissions",
             false,
-            json!({ "role": role, "denied.$": "$.denied.actions" }),
+            json!({ "denied.$": "$.denied.actions", "by_activity.$": "$.simulations" }),
         ));
-    simulate
-        .next(&select)
-        .next(&denied)
-        .next(&count)
-        .next(&verdict)
+    list.next(&each).next(&denied).next(&count).next(&verdict)
 }
 
 /// A Map over the array at `items` whose item results are `{ "keep": [<pick>] }`, or
@@ -636,9 +649,9 @@ fn keep_where(
         .result_path(result_path)
 }
 
-/// Every IAM action of the activities the failover, switchover and failback workflows run for
-/// this stack (read from their definitions), sorted and deduplicated.
-fn activity_actions(stack: &Stack) -> Result<Vec<String>, CompileError> {
+/// The activities the failover, switchover and failback workflows run for this stack (read from
+/// their definitions), each with its declared IAM actions, sorted and deduplicated.
+fn activity_roles(stack: &Stack) -> Result<Vec<(String, Vec<String>)>, CompileError> {
     let mut used = BTreeSet::new();
     for name in CUTOVER_WORKFLOWS {
         let Some(built) = crate::build(name, stack) else {
@@ -661,12 +674,17 @@ fn activity_actions(stack: &Stack) -> Result<Vec<String>, CompileError> {
             }
         }
     }
-    let actions: BTreeSet<String> = wfc_activities::catalog::catalog()
+    Ok(wfc_activities::catalog::catalog()
         .into_iter()
         .filter(|info| used.contains(info.name))
-        .flat_map(|info| info.permissions)
-        .flat_map(|permission| permission.actions)
-        .map(str::to_string)
-        .collect();
-    Ok(actions.into_iter().collect())
+        .map(|info| {
+            let actions: BTreeSet<String> = info
+                .permissions
+                .into_iter()
+                .flat_map(|permission| permission.actions)
+                .map(str::to_string)
+                .collect();
+            (info.name.to_string(), actions.into_iter().collect())
+        })
+        .collect())
 }
