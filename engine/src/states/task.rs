@@ -51,7 +51,7 @@ pub(super) async fn run<'s>(
         };
         match st.language {
             QueryLanguage::JSONPath => {
-                let effective = input_path(common, raw, frame, &context)?;
+                let effective = input_path(st, raw, frame, &context)?;
                 let scope = frame.scope(&effective, &context);
                 let timeout = match (&task.timeout_seconds, &task.timeout_seconds_path) {
                     (_, Some(p)) => path::seconds_path("TimeoutSecondsPath", p, &scope)? as f64,
@@ -65,15 +65,22 @@ pub(super) async fn run<'s>(
                     (Some(n), None) => Some(literal(n, "HeartbeatSeconds")?),
                     (None, None) => None,
                 };
-                let params = parameters(rt, st, common, effective, frame, &context)?.into_owned();
+                let params = parameters(rt, st, effective, frame, &context)?
+                    .0
+                    .into_owned();
                 let raw_result = invoke(rt, frame, st, call, params, timeout, heartbeat).await?;
+                let compiled = st.compiled;
                 let assigned =
-                    assign_jsonpath(rt, common.assign.as_ref(), &raw_result, frame, &context)?;
-                let result = match &common.result_selector {
+                    assign_jsonpath(rt, compiled.assign.as_ref(), &raw_result, frame, &context)?;
+                let result = match &compiled.result_selector {
                     Some(selector) => apply_template(rt, selector, &raw_result, frame, &context)?,
                     None => raw_result,
                 };
-                Ok(Attempted { result, assigned })
+                Ok(Attempted {
+                    result,
+                    assigned,
+                    size: None,
+                })
             }
             QueryLanguage::JSONata => {
                 let states = states_binding(raw, &context, None);
@@ -107,7 +114,11 @@ pub(super) async fn run<'s>(
                 let result = invoke(rt, frame, st, call, args, timeout, heartbeat).await?;
                 let states = states_binding(raw, &context, Some(("result", &result)));
                 let assigned = assign_jsonata(rt, frame, common.assign.as_ref(), &states)?;
-                Ok(Attempted { result, assigned })
+                Ok(Attempted {
+                    result,
+                    assigned,
+                    size: None,
+                })
             }
         }
     };
