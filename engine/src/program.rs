@@ -63,6 +63,9 @@ pub(crate) struct Compiled {
     /// The output is the input, untouched: a Pass, Choice, Wait or Succeed with no field that
     /// selects, builds or places a value (so it need not be measured or recorded again).
     pub passes_through: bool,
+    /// A Pass with no field at all but its transition: in either query language its output is
+    /// its input, it assigns nothing and reads no context, so running it is taking `Next`.
+    pub plain_pass: bool,
     pub input_path: Option<Option<PathField>>,
     pub output_path: Option<Option<PathField>>,
     pub result_path: Option<Option<ResultPathField>>,
@@ -185,6 +188,12 @@ fn compile_state(name: &str, state: &State, target: &impl Fn(&str) -> Target) ->
             State::Pass(_) | State::Choice(_) | State::Succeed(_) | State::Fail(_)
         ),
         passes_through: passes_input_through(state),
+        plain_pass: match state {
+            State::Pass(pass) => {
+                passes_input_through(state) && pass.result.is_none() && common.assign.is_none()
+            }
+            _ => false,
+        },
         input_path: path(&common.input_path),
         output_path: path(&common.output_path),
         result_path: common

@@ -93,6 +93,31 @@ pub fn require(text: &str, scope: &Scope) -> Result<Value, DataError> {
     PathField::new(text).require(scope).map(Cow::into_owned)
 }
 
+/// Moves out the array a `.field`/`[index]` path into the state input names (leaving `[]`);
+/// `None`, with the input untouched, for any other path or value.
+pub fn take_array(field: &PathField, input: &mut Value) -> Option<Vec<Value>> {
+    let path = field.path().ok()?;
+    if path.root != PathRoot::Input || definite_len(&path.segments) != path.segments.len() {
+        return None;
+    }
+    let mut node = input;
+    for segment in &path.segments {
+        node = match segment {
+            Segment::Field(name) => node.as_object_mut()?.get_mut(name)?,
+            Segment::Index(i) => {
+                let items = node.as_array_mut()?;
+                let at = resolve_index(items.len(), *i)?;
+                items.get_mut(at)?
+            }
+            _ => return None,
+        };
+    }
+    match node {
+        Value::Array(items) => Some(std::mem::take(items)),
+        _ => None,
+    }
+}
+
 /// `InputPath`: absent is `$` (the whole input), `null` is `{}`, a path selects.
 pub fn input_path(input_path: Option<&Option<String>>, scope: &Scope) -> Result<Value, DataError> {
     let field = input_path.map(|p| p.as_deref().map(PathField::new));

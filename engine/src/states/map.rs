@@ -57,9 +57,15 @@ pub(super) async fn run<'s>(
     let Some(scope) = st.compiled.children.first() else {
         return Err(Failure::runtime("a Map state needs an ItemProcessor"));
     };
-    let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
+    let takes_items = takes_items(st, map);
+    let attempt = async |frame: &Frame, raw: &mut Value| -> Result<Attempted, Failure> {
+        let taken = match (takes_items, &st.compiled.items_path) {
+            (true, Some(items_path)) => path::take_array(items_path, raw),
+            _ => None,
+        };
+        let raw = &*raw;
         let mut plan = match st.language {
-            QueryLanguage::JSONPath => plan_jsonpath(rt, frame, st, map, raw, &context)?,
+            QueryLanguage::JSONPath => plan_jsonpath(rt, frame, st, map, raw, &context, taken)?,
             QueryLanguage::JSONata => plan_jsonata(rt, frame, st, map, raw, &context)?,
         };
         let total = plan.inputs.len();
@@ -184,6 +190,25 @@ pub(super) async fn run<'s>(
     with_error_handling(rt, frame, st, input, &context, attempt).await
 }
 
+/// Whether the items can be moved out of the state input instead of copied: nothing reads the
+/// input again (no Retry or Catch, no `ResultPath`, JSONPath) and nothing but `ItemsPath` reads
+/// it while the items are planned (no `InputPath`, `ItemSelector`, `ItemBatcher` or `…Path`
+/// numbers).
+fn takes_items(st: &StateInfo<'_>, map: &Map) -> bool {
+    let c = st.compiled;
+    let handled = map.errors.retry.as_ref().is_some_and(|r| !r.is_empty())
+        || map.errors.catch.as_ref().is_some_and(|c| !c.is_empty());
+    st.language == QueryLanguage::JSONPath
+        && !handled
+        && c.result_path.is_none()
+        && c.input_path.is_none()
+        && c.item_selector.is_none()
+        && map.item_batcher.is_none()
+        && map.max_concurrency_path.is_none()
+        && map.tolerated_failure_count_path.is_none()
+        && map.tolerated_failure_percentage_path.is_none()
+}
+
 /// Runs `count` iterations one after the other, until `keep_going` says no after one; each
 /// result by index (`None` for those never run), as [`run_concurrently`] returns them.
 fn run_one_by_one<T>(
@@ -280,6 +305,7 @@ fn plan_jsonpath<'a>(
     map: &Map,
     raw: &'a Value,
     context: &'a Value,
+    taken: Option<Vec<Value>>,
 ) -> Result<Plan<'a>, Failure> {
     let items_path = st
         .compiled
@@ -289,6 +315,11 @@ fn plan_jsonpath<'a>(
     let effective = input_path(st, raw, frame, context)?;
     // Without InputPath the items are borrowed from the state input, not copied.
     let (items, effective): (Inputs<'a>, Cow<'a, Value>) = match effective {
+        // Moved out of the input already (see `takes_items`).
+        Cow::Borrowed(input) if taken.is_some() => (
+            Inputs::Owned(taken.unwrap_or_default()),
+            Cow::Borrowed(input),
+        ),
         Cow::Borrowed(input) => {
             let items = path::items_path_field(items_path, &frame.scope(input, context))?;
             (items.into(), Cow::Borrowed(input))

@@ -79,7 +79,8 @@ fn resolve(target: &Target) -> Result<StateId, Failure> {
 }
 
 /// Runs the states of one scope (the machine, a branch, an iteration) from `start` until a
-/// state ends it, and returns the scope's output.
+/// state ends it, and returns the scope's output. `known`: the input's size, if it was checked
+/// against the quota, and its kept text.
 ///
 /// The value moves from state to state with what is known of it: its size (a state that hands
 /// its input on untouched is not measured again) and, with history on, its recorded text (so a
@@ -96,17 +97,11 @@ pub(crate) async fn run_scope(
     let mut id = resolve(start)?;
     // What is known of `input`: its size in bytes and its recorded text.
     let (mut size, mut text) = known;
+    // Whether `size` was checked against the payload quota (a size known from a kept text was
+    // not).
+    let mut checked = size.is_some();
     loop {
         let c = program.state(id);
-        let st = StateInfo {
-            id,
-            compiled: c,
-            name: &c.name,
-            state: &c.state,
-            entered: rt.clock.now(),
-            retry_count: Cell::new(0),
-            language: c.state.common().query_language.unwrap_or(frame.language),
-        };
         if history {
             let t = match text {
                 Some(t) => t,
@@ -119,31 +114,48 @@ pub(crate) async fn run_scope(
             text = Some(t);
             let kind = entered_event(&c.state);
             rt.history
-                .record_state(&frame.cursor, st.entered, kind, true, id, t);
+                .record_state(&frame.cursor, rt.clock.now(), kind, true, id, t);
         }
-        let through = c.passes_through;
-        let step = if c.synchronous {
-            run_sync(rt, frame, &st, input)?
+        let step = if c.plain_pass {
+            // Nothing to do but take `Next`: the hot path of a Pass chain.
+            Step::default(input)
         } else {
-            run_state(rt, frame, &st, input).await?
+            let st = StateInfo {
+                id,
+                compiled: c,
+                name: &c.name,
+                state: &c.state,
+                entered: rt.clock.now(),
+                retry_count: Cell::new(0),
+                language: c.state.common().query_language.unwrap_or(frame.language),
+            };
+            if c.synchronous {
+                run_sync(rt, frame, &st, input)?
+            } else {
+                run_state(rt, frame, &st, input).await?
+            }
         };
-        if !through {
-            text = None;
-            size = step.size;
+        // A state that hands its input on keeps what is known of it.
+        if !(c.passes_through && checked) {
+            if !c.passes_through {
+                text = None;
+                size = step.size;
+            }
+            if history && text.is_none() {
+                let (t, len) = rt.history.keep(&step.output);
+                text = Some(t);
+                size = Some(len);
+            }
+            let measured = match size {
+                Some(n) => n,
+                None => json_size(&step.output),
+            };
+            size = Some(limit_size(measured, || {
+                format!("the output of state '{}'", c.name)
+            })?);
+            checked = true;
         }
-        if history && text.is_none() {
-            let (t, len) = rt.history.keep(&step.output);
-            text = Some(t);
-            size = Some(len);
-        }
-        let measured = match size {
-            Some(n) => n,
-            None => json_size(&step.output),
-        };
-        size = Some(limit_size(measured, || {
-            format!("the output of state '{}'", c.name)
-        })?);
-        if let Some(t) = text {
+        if let Some(t) = text.filter(|_| history) {
             let kind = exited_event(&c.state);
             rt.history
                 .record_state(&frame.cursor, rt.clock.now(), kind, false, id, t);
@@ -448,7 +460,8 @@ fn attempted_from_array(
     }
 }
 
-/// Runs `attempt` (given the raw state input) until it succeeds, retrying as the retriers say (waiting on the virtual
+/// Runs `attempt` (given the raw state input; it may take from it only when no retry, catcher
+/// or `ResultPath` will read it again) until it succeeds, retrying as the retriers say (waiting on the virtual
 /// clock); then applies `ResultPath` and `OutputPath` (JSONPath) or `Output` (JSONata). When
 /// retries are exhausted, the first matching catcher decides the output and the next state.
 ///
@@ -465,7 +478,7 @@ async fn with_error_handling<'s, F>(
     mut attempt: F,
 ) -> Result<Step<'s>, Failure>
 where
-    F: AsyncFnMut(&Frame, &Value) -> Result<Attempted, Failure>,
+    F: AsyncFnMut(&Frame, &mut Value) -> Result<Attempted, Failure>,
 {
     let common = st.state.common();
     // Only Task, Parallel and Map come here, and they all have Retry/Catch fields.
@@ -477,7 +490,7 @@ where
     let mut retry = RetryState::new(handling.retry.as_deref().unwrap_or(&[]));
     let mut raw_input = raw_input;
     loop {
-        let failure = match attempt(frame, &raw_input).await {
+        let failure = match attempt(frame, &mut raw_input).await {
             Ok(done) => {
                 // Placing the result can fail (States.ResultPathMatchFailure), and that failure is
                 // retried and caught like the task's own; keep the input for that case.

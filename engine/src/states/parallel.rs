@@ -27,7 +27,8 @@ pub(super) async fn run<'s>(
 ) -> Result<Step<'s>, Failure> {
     let common = &parallel.common;
     let context = rt.context(st, ContextExtra::default());
-    let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
+    let attempt = async |frame: &Frame, raw: &mut Value| -> Result<Attempted, Failure> {
+        let raw = &*raw;
         // Built per attempt: `$$.State.RetryCount` counts the retries so far.
         let context = rt.context(st, ContextExtra::default());
         let branch_input = match st.language {

@@ -33,7 +33,8 @@ pub(super) async fn run<'s>(
     let (integration, pattern) = parse_resource(&task.resource);
     // Activities are answered with their token too (a worker's SendTaskSuccess).
     let callback = pattern == Pattern::WaitForTaskToken || integration == Integration::Activity;
-    let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
+    let attempt = async |frame: &Frame, raw: &mut Value| -> Result<Attempted, Failure> {
+        let raw = &*raw;
         // A fresh token per attempt: `$$.Task.Token` must be in the context before Parameters,
         // and `$$.State.RetryCount` counts the retries so far.
         let token = callback.then(|| Callbacks::new_token(&mut *rt.random.borrow_mut()));
