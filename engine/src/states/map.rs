@@ -35,7 +35,6 @@ pub(super) async fn run<'s>(
     map: &'s Map,
     input: Value,
 ) -> Result<Step<'s>, Failure> {
-    let common = &map.common;
     let Some(processor) = map.processor() else {
         return Err(Failure::runtime("a Map state needs an ItemProcessor"));
     };
@@ -176,16 +175,7 @@ pub(super) async fn run<'s>(
             }
         }
         rt.record(frame, "MapStateSucceeded", || None);
-        attempted_from_array(
-            rt,
-            frame,
-            st,
-            common,
-            raw,
-            &context,
-            Value::Array(outputs),
-            size,
-        )
+        attempted_from_array(rt, frame, st, raw, &context, Value::Array(outputs), size)
     };
     with_error_handling(rt, frame, st, input, &context, attempt).await
 }

@@ -428,12 +428,12 @@ fn attempted_from_array(
     rt: &Runtime,
     frame: &Frame,
     st: &StateInfo<'_>,
-    common: &Common,
     raw: &Value,
     context: &Value,
     result: Value,
     size: Option<usize>,
 ) -> Result<Attempted, Failure> {
+    let common = st.state.common();
     match st.language {
         QueryLanguage::JSONPath => {
             let compiled = st.compiled;

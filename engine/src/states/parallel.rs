@@ -79,16 +79,7 @@ pub(super) async fn run<'s>(
         }
         rt.record(frame, "ParallelStateSucceeded", || None);
         let size = (outputs.len() == branches.len()).then_some(size);
-        attempted_from_array(
-            rt,
-            frame,
-            st,
-            common,
-            raw,
-            &context,
-            Value::Array(outputs),
-            size,
-        )
+        attempted_from_array(rt, frame, st, raw, &context, Value::Array(outputs), size)
     };
     with_error_handling(rt, frame, st, input, &context, attempt).await
 }
