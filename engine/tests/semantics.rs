@@ -684,6 +684,8 @@ fn jsonata_task_arguments_output_and_catch() {
 fn engines_are_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Engine>();
+    // A report (its history too) can be sent to another thread, as before.
+    assert_send_sync::<Report>();
     let e = engine(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}));
     let handles: Vec<_> = (0..4)
         .map(|i| {
