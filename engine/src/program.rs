@@ -7,7 +7,7 @@
 
 use crate::data::choice::Rule;
 use crate::data::path::{PathField, ResultPathField};
-use crate::data::template::Template;
+use crate::data::template::{Dynamic, Template};
 use serde_json::Value;
 use wfc_compiler::asl::{State, StateMachine, States};
 
@@ -49,6 +49,13 @@ pub(crate) struct Choice {
     pub assign: Option<Template>,
 }
 
+/// A Catcher, compiled: its `Next`, and its JSONPath `ResultPath` and `Assign`.
+pub(crate) struct Catcher {
+    pub next: Target,
+    pub result_path: Option<Option<ResultPathField>>,
+    pub assign: Option<Template>,
+}
+
 /// One state: its definition (a copy of the machine's), its transitions, and its fields parsed.
 pub(crate) struct Compiled {
     pub name: String,
@@ -76,8 +83,16 @@ pub(crate) struct Compiled {
     /// Choice: the rules, with their targets and JSONPath `Assign`, and `Default`.
     pub choices: Vec<Choice>,
     pub default: Option<Target>,
-    /// Catchers' `Next`, in the order of `Catch`.
-    pub catch_next: Vec<Target>,
+    /// `Catch`, in order.
+    pub catchers: Vec<Catcher>,
+    /// Wait: `SecondsPath`, `TimestampPath`; Task: `TimeoutSecondsPath`, `HeartbeatSecondsPath`.
+    pub seconds_path: Option<PathField>,
+    pub timestamp_path: Option<PathField>,
+    pub timeout_seconds_path: Option<PathField>,
+    pub heartbeat_seconds_path: Option<PathField>,
+    /// Fail: `ErrorPath`, `CausePath` (a path or an intrinsic call).
+    pub error_path: Option<Dynamic>,
+    pub cause_path: Option<Dynamic>,
     /// Map: `ItemsPath` (default `$`) and `ItemSelector` (or the deprecated `Parameters`).
     pub items_path: Option<PathField>,
     pub item_selector: Option<Template>,
@@ -159,13 +174,42 @@ fn compile_state(name: &str, state: &State, target: &impl Fn(&str) -> Target) ->
         ),
         _ => (Vec::new(), None),
     };
-    let catch_next = state
+    let catchers = state
         .error_handling()
         .and_then(|h| h.catch.as_deref())
         .unwrap_or(&[])
         .iter()
-        .map(|c| target(&c.next))
+        .map(|c| Catcher {
+            next: target(&c.next),
+            result_path: c
+                .result_path
+                .as_ref()
+                .map(|p| p.as_deref().map(ResultPathField::new)),
+            assign: c.assign.as_ref().map(assign_template),
+        })
         .collect();
+    let field = |p: &Option<String>| p.as_deref().map(PathField::new);
+    let (seconds_path, timestamp_path, timeout_seconds_path, heartbeat_seconds_path) = match state {
+        State::Wait(w) => (field(&w.seconds_path), field(&w.timestamp_path), None, None),
+        State::Task(t) => (
+            None,
+            None,
+            field(&t.timeout_seconds_path),
+            field(&t.heartbeat_seconds_path),
+        ),
+        _ => (None, None, None, None),
+    };
+    let (error_path, cause_path) = match state {
+        State::Fail(f) => (
+            f.error_path
+                .as_deref()
+                .map(|p| Dynamic::new("ErrorPath", p)),
+            f.cause_path
+                .as_deref()
+                .map(|p| Dynamic::new("CausePath", p)),
+        ),
+        _ => (None, None),
+    };
     let (items_path, item_selector) = match state {
         State::Map(map) => (
             Some(PathField::new(map.items_path.as_deref().unwrap_or("$"))),
@@ -205,7 +249,13 @@ fn compile_state(name: &str, state: &State, target: &impl Fn(&str) -> Target) ->
         assign: common.assign.as_ref().map(assign_template),
         choices,
         default,
-        catch_next,
+        catchers,
+        seconds_path,
+        timestamp_path,
+        timeout_seconds_path,
+        heartbeat_seconds_path,
+        error_path,
+        cause_path,
         items_path,
         item_selector,
         children: Vec::new(),

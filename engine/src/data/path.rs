@@ -171,7 +171,13 @@ pub fn items_path_field<'s>(
 /// A `…SecondsPath` field (`SecondsPath`, `TimeoutSecondsPath`, `HeartbeatSecondsPath`, …):
 /// must select a non-negative integer. `field` names it in the cause, as AWS does.
 pub fn seconds_path(field: &str, path: &str, scope: &Scope) -> Result<u64, DataError> {
+    seconds_path_field(field, &PathField::new(path), scope)
+}
+
+/// [`seconds_path`] with the path parsed once.
+pub fn seconds_path_field(field: &str, path: &PathField, scope: &Scope) -> Result<u64, DataError> {
     let value = parameter(field, path, scope)?;
+    let path = &path.text;
     if let Some(seconds) = value.as_u64() {
         return Ok(seconds);
     }
@@ -188,7 +194,17 @@ pub fn seconds_path(field: &str, path: &str, scope: &Scope) -> Result<u64, DataE
 
 /// `TimestampPath`: must select an RFC 3339 timestamp with uppercase `T` and `Z`.
 pub fn timestamp_path(field: &str, path: &str, scope: &Scope) -> Result<DateTime<Utc>, DataError> {
+    timestamp_path_field(field, &PathField::new(path), scope)
+}
+
+/// [`timestamp_path`] with the path parsed once.
+pub fn timestamp_path_field(
+    field: &str,
+    path: &PathField,
+    scope: &Scope,
+) -> Result<DateTime<Utc>, DataError> {
     let value = parameter(field, path, scope)?;
+    let path = &path.text;
     value.as_str().and_then(parse_timestamp).ok_or_else(|| {
         let shown = value.as_str().map_or_else(|| json_text(&value), str::to_string);
         DataError::runtime(format!(
@@ -338,12 +354,15 @@ pub(crate) fn walk<'v>(start: &'v Value, segments: &[Segment]) -> Option<&'v Val
 }
 
 /// A field or `[index]` read that fails on the `…Path` parameters of Wait and Task states.
-fn parameter(field: &str, path: &str, scope: &Scope) -> Result<Value, DataError> {
-    select(&parse(path)?, scope)?.ok_or_else(|| {
-        DataError::runtime(format!(
-            "The {field} parameter does not reference an input value: {path}"
-        ))
-    })
+fn parameter(field: &str, path: &PathField, scope: &Scope) -> Result<Value, DataError> {
+    select_cow(path.path()?, scope)?
+        .map(Cow::into_owned)
+        .ok_or_else(|| {
+            DataError::runtime(format!(
+                "The {field} parameter does not reference an input value: {}",
+                path.text
+            ))
+        })
 }
 
 /// How many leading segments are `.field` / `[index]`.

@@ -76,6 +76,11 @@ impl Dynamic {
         }
     }
 
+    /// The path or call as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     pub fn evaluate(
         &self,
         scope: &Scope,

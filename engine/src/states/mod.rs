@@ -526,15 +526,16 @@ where
             return Err(failure);
         };
         let error_output = failure.to_error_output();
+        let compiled = &st.compiled.catchers[index];
         let (output, assigned) = match st.language {
             QueryLanguage::JSONPath => {
-                let assign = catcher
-                    .assign
-                    .as_ref()
-                    .map(|a| Template::new(&Value::Object(a.clone())));
-                let assigned = assign_jsonpath(rt, assign.as_ref(), &error_output, frame, context)?;
-                let output =
-                    path::apply_result_path(raw_input, catcher.result_path.as_ref(), error_output)?;
+                let assign = compiled.assign.as_ref();
+                let assigned = assign_jsonpath(rt, assign, &error_output, frame, context)?;
+                let output = path::apply_result_path_field(
+                    raw_input,
+                    compiled.result_path.as_ref(),
+                    error_output,
+                )?;
                 (output, assigned)
             }
             QueryLanguage::JSONata => {
@@ -549,7 +550,7 @@ where
         store(frame, assigned);
         return Ok(Step {
             output,
-            next: Next::To(&st.compiled.catch_next[index]),
+            next: Next::To(&compiled.next),
             size: None,
         });
     }

@@ -54,14 +54,17 @@ pub(super) async fn run<'s>(
             QueryLanguage::JSONPath => {
                 let effective = input_path(st, raw, frame, &context)?;
                 let scope = frame.scope(&effective, &context);
-                let timeout = match (&task.timeout_seconds, &task.timeout_seconds_path) {
-                    (_, Some(p)) => path::seconds_path("TimeoutSecondsPath", p, &scope)? as f64,
+                let c = st.compiled;
+                let timeout = match (&task.timeout_seconds, &c.timeout_seconds_path) {
+                    (_, Some(p)) => {
+                        path::seconds_path_field("TimeoutSecondsPath", p, &scope)? as f64
+                    }
                     (Some(n), None) => literal(n, "TimeoutSeconds")?,
                     (None, None) => DEFAULT_TIMEOUT_SECONDS,
                 };
-                let heartbeat = match (&task.heartbeat_seconds, &task.heartbeat_seconds_path) {
+                let heartbeat = match (&task.heartbeat_seconds, &c.heartbeat_seconds_path) {
                     (_, Some(p)) => {
-                        Some(path::seconds_path("HeartbeatSecondsPath", p, &scope)? as f64)
+                        Some(path::seconds_path_field("HeartbeatSecondsPath", p, &scope)? as f64)
                     }
                     (Some(n), None) => Some(literal(n, "HeartbeatSeconds")?),
                     (None, None) => None,

@@ -28,12 +28,15 @@ pub(super) async fn run(
             let scope = frame.scope(&effective, &context);
             let until = if let Some(seconds) = &wait.seconds {
                 after_seconds(rt, literal_seconds(seconds)?)
-            } else if let Some(p) = &wait.seconds_path {
-                after_seconds(rt, path::seconds_path("SecondsPath", p, &scope)? as f64)
+            } else if let Some(p) = &st.compiled.seconds_path {
+                after_seconds(
+                    rt,
+                    path::seconds_path_field("SecondsPath", p, &scope)? as f64,
+                )
             } else if let Some(text) = &wait.timestamp {
                 timestamp(text)?
-            } else if let Some(p) = &wait.timestamp_path {
-                path::timestamp_path("TimestampPath", p, &scope)?.timestamp_millis()
+            } else if let Some(p) = &st.compiled.timestamp_path {
+                path::timestamp_path_field("TimestampPath", p, &scope)?.timestamp_millis()
             } else {
                 return Err(no_duration());
             };
