@@ -14,10 +14,11 @@ use crate::data::{RandomSource, SeededRandom};
 use crate::dispatch::callback::{CallbackError, CallbackResponse, Callbacks, PendingTask};
 use crate::dispatch::Handlers;
 use crate::error::{names, Failure};
-use crate::history::{self, History, HistoryEvent};
+use crate::history::{self, EventLog, History, HistoryEvent};
 use crate::jsonata::uuid_v4;
-use crate::runtime::{check_size, ExecutionInfo, Frame, Prepared, Runtime};
-use crate::states::run_scope;
+use crate::program::Program;
+use crate::runtime::{json_size, limit_size, ExecutionInfo, Frame, Runtime};
+use crate::states::{run_scope, Output};
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -121,18 +122,18 @@ impl Outcome {
 }
 
 /// A completed (or parked) run: the outcome, the virtual time it took, and the history (empty
-/// unless [`Options::history`]).
+/// unless [`Options::history`]; read it as a slice of [`HistoryEvent`]s, built when first read).
 #[derive(Debug, Clone)]
 pub struct Report {
     pub outcome: Outcome,
     pub duration: Duration,
-    pub history: Vec<HistoryEvent>,
+    pub history: EventLog,
 }
 
 /// A state machine with its handlers, ready to run any number of executions (on any thread).
 #[derive(Clone)]
 pub struct Engine {
-    prepared: Arc<Prepared>,
+    program: Arc<Program>,
     handlers: Arc<Handlers>,
     options: Options,
 }
@@ -140,7 +141,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(machine: StateMachine) -> Engine {
         Engine {
-            prepared: Arc::new(Prepared::new(machine)),
+            program: Arc::new(Program::new(machine)),
             handlers: Arc::new(Handlers::new()),
             options: Options::default(),
         }
@@ -157,16 +158,24 @@ impl Engine {
     }
 
     pub fn machine(&self) -> &StateMachine {
-        &self.prepared.machine
+        &self.program.machine
     }
 
     /// Runs an execution until it completes (or parks on a token nobody will answer).
     pub fn run(&self, input: Value) -> Report {
-        let execution = self.start(input);
+        let mut execution = self.start(input);
+        // Moved out, not copied: the output and the history can be large.
+        let outcome = std::mem::replace(
+            &mut execution.outcome,
+            Outcome::Parked { tasks: Vec::new() },
+        );
+        let rt = &execution.rt;
         Report {
-            outcome: execution.outcome().clone(),
+            outcome,
             duration: execution.duration(),
-            history: execution.history(),
+            history: rt
+                .history
+                .take(rt.program.clone(), rt.info.role_arn.clone()),
         }
     }
 
@@ -176,7 +185,7 @@ impl Engine {
     }
 }
 
-type Root = Pin<Box<dyn Future<Output = Result<Value, Failure>>>>;
+type Root = Pin<Box<dyn Future<Output = Result<Output, Failure>>>>;
 
 /// One execution. Not `Send`: it runs on the thread that started it.
 pub struct Execution {
@@ -212,8 +221,15 @@ impl Execution {
                     .map_or(machine_arn.as_str(), |(head, _)| head)
             )
         });
+        let program = engine.program.clone();
+        // `$$.Execution.Input` is kept only if some state reads the context.
+        let context_input = if program.reads_context {
+            input.clone()
+        } else {
+            Value::Null
+        };
         let rt = Rc::new(Runtime {
-            prepared: engine.prepared.clone(),
+            program,
             handlers: engine.handlers.clone(),
             clock: Clock::new(options.start_time),
             history: History::new(options.history),
@@ -226,7 +242,7 @@ impl Execution {
                 state_machine_arn: machine_arn,
                 state_machine_name: machine_name,
                 start_time: options.start_time,
-                input: input.clone(),
+                input: context_input,
             },
         });
         let mut execution = Execution {
@@ -237,21 +253,19 @@ impl Execution {
             real_time: options.real_time,
             cursor: Cell::new(0),
         };
-        rt.history.record(
-            &execution.cursor,
-            rt.clock.now(),
-            "ExecutionStarted",
-            || {
-                Some((
-                    "executionStartedEventDetails",
-                    json!({"input": history::text(&input), "inputDetails": {"truncated": false},
-                       "roleArn": rt.info.role_arn}),
-                ))
-            },
-        );
-        let machine = &rt.prepared.machine;
+        // With history on, the input's text is kept for ExecutionStarted (and shared with the
+        // first state's event); its length is the input's size.
+        let (text, size) = if rt.history.enabled() {
+            let (text, size) = rt.history.keep(&input);
+            rt.history
+                .record_execution(&execution.cursor, rt.clock.now(), true, text);
+            (Some(text), size)
+        } else {
+            (None, json_size(&input))
+        };
+        let machine = &rt.program.machine;
         let started = (|| {
-            check_size(&input, || "the execution input".into())?;
+            limit_size(size, || "the execution input".into())?;
             match &machine.timeout_seconds {
                 None => Ok(None),
                 Some(IntOrExpr::Number(n)) => Ok(n
@@ -269,13 +283,13 @@ impl Execution {
                 let root_rt = rt.clone();
                 execution.root = Some(Box::pin(async move {
                     let rt = root_rt;
-                    let machine = &rt.prepared.machine;
                     let mut frame = Frame {
                         variables: Map::new(),
                         cursor: Cell::new(cursor),
-                        language: machine.query_language(),
+                        language: rt.program.machine.query_language(),
                     };
-                    run_scope(&rt, &mut frame, &machine.states, &machine.start_at, input).await
+                    let known = (Some(size), text);
+                    run_scope(&rt, &mut frame, &rt.program.start, input, known).await
                 }));
                 execution.drive(None);
             }
@@ -310,7 +324,9 @@ impl Execution {
     }
 
     pub fn history(&self) -> Vec<HistoryEvent> {
-        self.rt.history.events()
+        self.rt
+            .history
+            .events(&self.rt.program, &self.rt.info.role_arn)
     }
 
     /// `SendTaskSuccess`: the task waiting for `token` succeeds with `output`; the execution
@@ -449,18 +465,23 @@ impl Execution {
         self.rt.clock.advance_to(t);
     }
 
-    fn finish(&mut self, result: Result<Value, Failure>) {
+    fn finish(&mut self, result: Result<Output, Failure>) {
         // Dropping the root cancels whatever still runs (timers, tokens).
         self.root = None;
         match result {
             Ok(output) => {
-                self.record_end("ExecutionSucceeded", || {
-                    Some((
-                        "executionSucceededEventDetails",
-                        json!({"output": history::text(&output), "outputDetails": {"truncated": false}}),
-                    ))
-                });
-                self.outcome = Outcome::Succeeded { output };
+                let history = &self.rt.history;
+                if history.enabled() {
+                    let text = match output.text {
+                        Some(text) => text,
+                        None => history.keep(&output.value).0,
+                    };
+                    self.cursor.set(history.last_id());
+                    history.record_execution(&self.cursor, self.rt.clock.now(), false, text);
+                }
+                self.outcome = Outcome::Succeeded {
+                    output: output.value,
+                };
             }
             Err(failure) => {
                 self.record_end("ExecutionFailed", || {

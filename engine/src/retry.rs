@@ -95,9 +95,15 @@ fn delay(retrier: &Retrier, done: u64, random: &mut dyn RandomSource) -> f64 {
     seconds
 }
 
-/// The first catcher that handles `failure`.
-pub(crate) fn find_catcher<'a>(catchers: &'a [Catcher], failure: &Failure) -> Option<&'a Catcher> {
-    catchers.iter().find(|c| handles(&c.error_equals, failure))
+/// The first catcher that handles `failure`, with its place in `Catch`.
+pub(crate) fn find_catcher<'a>(
+    catchers: &'a [Catcher],
+    failure: &Failure,
+) -> Option<(usize, &'a Catcher)> {
+    catchers
+        .iter()
+        .enumerate()
+        .find(|(_, c)| handles(&c.error_equals, failure))
 }
 
 #[cfg(test)]

@@ -11,40 +11,14 @@ use crate::dispatch::callback::Callbacks;
 use crate::dispatch::Handlers;
 use crate::error::{names, Failure};
 use crate::history::History;
+use crate::program::{Compiled, Program, StateId};
 use serde_json::{json, Map, Value};
 use std::cell::{Cell, RefCell};
-use std::collections::HashSet;
 use std::sync::Arc;
-use wfc_compiler::asl::{QueryLanguage, State, StateMachine};
+use wfc_compiler::asl::{QueryLanguage, State};
 
 /// The largest state input or output, in bytes of JSON (AWS quota: 256 KiB).
 pub const PAYLOAD_LIMIT: usize = 262_144;
-
-/// A machine ready to run: the model plus what is worth knowing once rather than per state.
-pub(crate) struct Prepared {
-    pub machine: StateMachine,
-    /// States whose definition reads the context object (`$$…`, `$states.context`): only for
-    /// them is the context built, which keeps plain states free of that cost.
-    pub reads_context: HashSet<String>,
-}
-
-impl Prepared {
-    pub fn new(machine: StateMachine) -> Prepared {
-        let reads_context = machine
-            .all_states()
-            .into_iter()
-            .filter(|s| {
-                let text = serde_json::to_string(s.state).unwrap_or_default();
-                text.contains("$$") || text.contains("$states")
-            })
-            .map(|s| s.name.to_string())
-            .collect();
-        Prepared {
-            machine,
-            reads_context,
-        }
-    }
-}
 
 /// Who this execution is, for the context object and the history.
 #[derive(Debug, Clone)]
@@ -55,11 +29,12 @@ pub(crate) struct ExecutionInfo {
     pub state_machine_arn: String,
     pub state_machine_name: String,
     pub start_time: Millis,
+    /// `$$.Execution.Input`; `null` when no state reads the context (not copied for nothing).
     pub input: Value,
 }
 
 pub(crate) struct Runtime {
-    pub prepared: Arc<Prepared>,
+    pub program: Arc<Program>,
     pub handlers: Arc<Handlers>,
     pub clock: Clock,
     pub history: History,
@@ -72,7 +47,7 @@ impl Runtime {
     /// The context object a state sees (`$$`, `$states.context`), or `null` for states that
     /// never read it.
     pub fn context(&self, state: &StateInfo<'_>, extra: ContextExtra<'_>) -> Value {
-        if !self.prepared.reads_context.contains(state.name) {
+        if !state.compiled.reads_context {
             return Value::Null;
         }
         let info = &self.info;
@@ -122,6 +97,8 @@ pub(crate) struct ContextExtra<'a> {
 
 /// The state being run: its name, definition, entry time and retry count.
 pub(crate) struct StateInfo<'a> {
+    pub id: StateId,
+    pub compiled: &'a Compiled,
     pub name: &'a str,
     pub state: &'a State,
     pub entered: Millis,
@@ -154,7 +131,12 @@ impl Frame {
 
 /// Fails with `States.DataLimitExceeded` when `value` is larger than 256 KiB of JSON.
 pub(crate) fn check_size(value: &Value, what: impl FnOnce() -> String) -> Result<(), Failure> {
-    let size = json_size(value);
+    limit_size(json_size(value), what).map(drop)
+}
+
+/// Fails with `States.DataLimitExceeded` when a payload of `size` bytes is over the quota;
+/// else the size.
+pub(crate) fn limit_size(size: usize, what: impl FnOnce() -> String) -> Result<usize, Failure> {
     if size > PAYLOAD_LIMIT {
         return Err(Failure::new(
             names::DATA_LIMIT_EXCEEDED,
@@ -164,7 +146,7 @@ pub(crate) fn check_size(value: &Value, what: impl FnOnce() -> String) -> Result
             ),
         ));
     }
-    Ok(())
+    Ok(size)
 }
 
 /// The size of the compact JSON text of `value`, without building the text.

@@ -684,6 +684,8 @@ fn jsonata_task_arguments_output_and_catch() {
 fn engines_are_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Engine>();
+    // A report (its history too) can be sent to another thread, as before.
+    assert_send_sync::<Report>();
     let e = engine(json!({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": true}}}));
     let handles: Vec<_> = (0..4)
         .map(|i| {
@@ -1003,5 +1005,253 @@ fn bracket_keys_with_escapes_select_the_unescaped_name() {
     assert_eq!(
         output(&report),
         json!({"quote": 1, "slash": 2, "dq": 1, "fn": [2]})
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 15 (engine speed): the compiled fast paths keep AWS's behaviour. Each test below runs a
+// corner that a fast path (carried sizes, items moved out of the input, iterations run one by
+// one, typed history) could get wrong.
+
+fn with_history(definition: Value, history: bool) -> Engine {
+    engine(definition).with_options(Options {
+        history,
+        ..Options::default()
+    })
+}
+
+/// Every state output counts against the 256 KiB payload quota, history on or off, even when
+/// a Map iteration's input (which is not checked on its own) is handed on by a plain Pass.
+/// AWS: "Maximum input or output size for a task, state, or execution: 256 KiB of data as a
+/// UTF-8 encoded string" (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+#[test]
+fn an_oversized_map_item_fails_its_plain_pass_with_history_on_and_off() {
+    // ItemSelector doubles a 140,000-character item: the iteration's input is over the quota,
+    // and the plain Pass that hands it on fails.
+    let direct = json!({"StartAt": "Fan", "States": {
+        "Fan": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+                "ItemSelector": {"v.$": "States.Format('{}{}', $$.Map.Item.Value, $$.Map.Item.Value)"},
+                "ItemProcessor": {"StartAt": "Body", "States": {"Body": {"Type": "Pass", "End": true}}}},
+    }});
+    for history in [false, true] {
+        let report =
+            with_history(direct.clone(), history).run(json!({ "items": ["y".repeat(140_000)] }));
+        let Outcome::Failed { error, cause } = &report.outcome else {
+            panic!("expected failure, got {:?}", report.outcome)
+        };
+        assert_eq!(
+            error.as_deref(),
+            Some("States.DataLimitExceeded"),
+            "history {history}"
+        );
+        assert!(
+            cause
+                .as_deref()
+                .unwrap_or_default()
+                .contains("the output of state 'Body'"),
+            "history {history}: {cause:?}"
+        );
+    }
+}
+
+/// A Map's output is its iterations' outputs in an array; its size is counted exactly (the
+/// array's brackets and commas around the measured outputs): at the quota it passes, one byte
+/// over it fails, and the cause gives the size. Quota: see the test above.
+#[test]
+fn a_map_output_at_the_quota_passes_and_one_byte_more_fails() {
+    // Three iterations, each `"<L characters>"`: the array is 2 + 3 (L + 2) + 2 = 3L + 10 bytes.
+    let map = |len: usize| {
+        json!({"StartAt": "Fan", "States": {
+            "Fan": {"Type": "Map", "End": true,
+                    "ItemProcessor": {"StartAt": "Body", "States": {
+                        "Body": {"Type": "Pass", "Result": "z".repeat(len), "End": true}}}},
+        }})
+    };
+    let at_quota = (262_144 - 10) / 3;
+    assert_eq!(3 * at_quota + 10, 262_144);
+    for history in [false, true] {
+        let report = with_history(map(at_quota), history).run(json!([1, 2, 3]));
+        assert_eq!(output(&report).as_array().map(Vec::len), Some(3));
+        let report = with_history(map(at_quota + 1), history).run(json!([1, 2, 3]));
+        let Outcome::Failed { error, cause } = &report.outcome else {
+            panic!("expected failure, got {:?}", report.outcome)
+        };
+        assert_eq!(error.as_deref(), Some("States.DataLimitExceeded"));
+        assert_eq!(
+            cause.as_deref(),
+            Some("the output of state 'Fan' is 262147 bytes, more than the 262144-byte payload quota")
+        );
+    }
+}
+
+/// A Map may move its items out of its input only when nothing reads the input again. With a
+/// `ResultPath`, the output is the input with the result placed in it; with a Catch, the
+/// catcher's `ResultPath` places the error in the input as it was; with a Retry, the retried
+/// attempt sees all the items. (ResultPath and Catch: https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html,
+/// https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html.)
+#[test]
+fn a_map_keeps_its_input_for_result_path_catch_and_retry() {
+    let body = json!({"StartAt": "Check", "States": {
+        "Check": {"Type": "Choice", "Choices": [{"Variable": "$", "NumericEquals": 2, "Next": "Boom"}],
+                  "Default": "Ok"},
+        "Boom": {"Type": "Fail", "Error": "Two", "Cause": "item 2"},
+        "Ok": {"Type": "Pass", "End": true},
+    }});
+    let input = json!({"items": [1, 3], "keep": "me"});
+    let placed = run(
+        json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemsPath": "$.items",
+            "ResultPath": "$.out", "ItemProcessor": body.clone(), "End": true}}}),
+        input.clone(),
+    );
+    assert_eq!(
+        output(&placed),
+        json!({"items": [1, 3], "keep": "me", "out": [1, 3]})
+    );
+    let caught = run(
+        json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemsPath": "$.items",
+            "ItemProcessor": body.clone(),
+            "Catch": [{"ErrorEquals": ["Two"], "ResultPath": "$.error", "Next": "Done"}], "End": true},
+            "Done": {"Type": "Pass", "End": true}}}),
+        json!({"items": [1, 2, 3], "keep": "me"}),
+    );
+    assert_eq!(
+        output(&caught),
+        json!({"items": [1, 2, 3], "keep": "me", "error": {"Error": "Two", "Cause": "item 2"}})
+    );
+    // The retried attempt runs every item again (the failure is retried, then caught).
+    let retried = engine(json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "ItemsPath": "$.items",
+            "ItemProcessor": body,
+            "Retry": [{"ErrorEquals": ["Two"], "MaxAttempts": 1, "IntervalSeconds": 1}],
+            "Catch": [{"ErrorEquals": ["Two"], "ResultPath": "$.error", "Next": "Done"}], "End": true},
+            "Done": {"Type": "Pass", "End": true}}}))
+    .with_options(Options {
+        history: true,
+        ..Options::default()
+    })
+    .run(json!({"items": [1, 2], "keep": "me"}));
+    assert_eq!(
+        output(&retried)["items"],
+        json!([1, 2]),
+        "the catcher sees the input as it was"
+    );
+    let started: Vec<u64> = retried
+        .history
+        .iter()
+        .filter(|e| e.kind == "MapIterationStarted")
+        .map(|e| {
+            e.to_json()["mapIterationStartedEventDetails"]["index"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(started, [0, 1, 0, 1], "both attempts run both items");
+    assert_eq!(retried.duration, secs(1));
+}
+
+/// A Map whose iterations never wait runs them one after the other; the history is the one its
+/// futures gave: per iteration, `MapIterationStarted`, the states' events, then
+/// `MapIterationSucceeded`, each chained to the event before it in that iteration, and with
+/// `MaxConcurrency` the same. (Event types: https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html.)
+#[test]
+fn a_synchronous_map_records_each_iteration_in_order() {
+    for max in [0, 1] {
+        let report = with_history(
+            json!({"StartAt": "Fan", "States": {"Fan": {"Type": "Map", "MaxConcurrency": max, "End": true,
+                "ItemProcessor": {"StartAt": "Body", "States": {"Body": {"Type": "Pass", "End": true}}}}}}),
+            true,
+        )
+        .run(json!([{"i": 1}, {"i": 2}]));
+        let events: Vec<Value> = report.history.iter().map(|e| e.to_json()).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "ExecutionStarted",
+                "MapStateEntered",
+                "MapStateStarted",
+                "MapIterationStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "MapIterationSucceeded",
+                "MapIterationStarted",
+                "PassStateEntered",
+                "PassStateExited",
+                "MapIterationSucceeded",
+                "MapStateSucceeded",
+                "MapStateExited",
+                "ExecutionSucceeded"
+            ]
+        );
+        assert_eq!(
+            events[7]["mapIterationStartedEventDetails"],
+            json!({"name": "Fan", "index": 1})
+        );
+        assert_eq!(
+            events[7]["previousEventId"], 3,
+            "an iteration chains to MapStateStarted"
+        );
+        assert_eq!(events[8]["stateEnteredEventDetails"]["input"], r#"{"i":2}"#);
+        assert_eq!(events[9]["stateExitedEventDetails"]["output"], r#"{"i":2}"#);
+        assert_eq!(
+            events[12]["stateExitedEventDetails"]["output"],
+            r#"[{"i":1},{"i":2}]"#
+        );
+    }
+}
+
+/// The history reads as a slice of events (`iter`, `len`, `[i]`, `for … in &history`), the same
+/// from `Report::history` as from `Execution::history`, and the same for the same seed.
+#[test]
+fn the_history_reads_the_same_from_a_report_an_execution_and_a_second_run() {
+    let definition = json!({"StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Parameters": {"id.$": "States.UUID()"}, "Next": "B"},
+        "B": {"Type": "Pass", "Next": "C"},
+        "C": {"Type": "Pass", "End": true}
+    }});
+    let engine = with_history(definition, true);
+    let report = engine.run(json!({}));
+    let again = engine.run(json!({}));
+    let execution = engine.start(json!({}));
+    let as_json = |events: &[wfc_engine::HistoryEvent]| -> Vec<Value> {
+        events.iter().map(|e| e.to_json()).collect()
+    };
+    assert_eq!(as_json(&report.history), as_json(&again.history));
+    assert_eq!(as_json(&report.history), as_json(&execution.history()));
+    let mut count = 0;
+    for event in &report.history {
+        assert_eq!(event.id, count + 1);
+        count += 1;
+    }
+    assert_eq!(count as usize, report.history.len());
+    // B and C hand A's output on: the same text in each of their events.
+    let id = report.history[2].details.as_ref().unwrap().1["output"].clone();
+    assert!(id.as_str().is_some_and(|t| t.contains("\"id\"")), "{id}");
+    for i in [3, 4, 5, 6, 7] {
+        let details = &report.history[i].details.as_ref().unwrap().1;
+        assert_eq!(details.get("input").or(details.get("output")), Some(&id));
+    }
+}
+
+/// A transition to a state that does not exist fails when it is taken (AWS refuses such a
+/// definition; locally it is `States.Runtime`, and a run that never takes it is unaffected).
+#[test]
+fn a_transition_to_a_missing_state_fails_only_when_taken() {
+    let definition = json!({"StartAt": "Pick", "States": {
+        "Pick": {"Type": "Choice", "Choices": [{"Variable": "$.go", "BooleanEquals": true, "Next": "Done"}],
+                 "Default": "Nowhere"},
+        "Done": {"Type": "Succeed"}
+    }});
+    assert_eq!(
+        output(&run(definition.clone(), json!({"go": true}))),
+        json!({"go": true})
+    );
+    let report = run(definition, json!({"go": false}));
+    let Outcome::Failed { error, cause } = &report.outcome else {
+        panic!("expected failure, got {:?}", report.outcome)
+    };
+    assert_eq!(error.as_deref(), Some("States.Runtime"));
+    assert_eq!(
+        cause.as_deref(),
+        Some("the state machine has no state named 'Nowhere'")
     );
 }

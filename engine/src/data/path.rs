@@ -8,6 +8,8 @@
 
 mod filter;
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use wfc_compiler::asl::path::{parse_reference_path, JsonPath, PathRoot, PathStep, Segment};
@@ -41,20 +43,96 @@ pub fn select(path: &JsonPath, scope: &Scope) -> Result<Option<Value>, DataError
     Ok(Some(Value::Array(nodes.into_iter().cloned().collect())))
 }
 
+/// What `path` selects, borrowed from the scope when the path names one node (no copy for
+/// `.field`/`[index]` paths); an indefinite path's list is built, as [`select`] does.
+pub fn select_cow<'s>(
+    path: &JsonPath,
+    scope: &Scope<'s>,
+) -> Result<Option<Cow<'s, Value>>, DataError> {
+    if definite_len(&path.segments) == path.segments.len() {
+        return Ok(root(path, scope)
+            .and_then(|start| walk(start, &path.segments))
+            .map(Cow::Borrowed));
+    }
+    Ok(select(path, scope)?.map(Cow::Owned))
+}
+
+/// A path-valued field parsed once, when the machine is prepared: its text (for causes) and the
+/// path, or the syntax error that evaluating it raises (at run time, as before: a state that
+/// never runs never fails).
+#[derive(Debug, Clone)]
+pub struct PathField {
+    pub text: String,
+    parsed: Result<JsonPath, DataError>,
+}
+
+impl PathField {
+    pub fn new(text: &str) -> PathField {
+        PathField {
+            text: text.to_string(),
+            parsed: parse(text),
+        }
+    }
+
+    pub fn path(&self) -> Result<&JsonPath, DataError> {
+        self.parsed.as_ref().map_err(Clone::clone)
+    }
+
+    /// What the path selects; nothing fails as [`require`] does.
+    pub fn require<'s>(&self, scope: &Scope<'s>) -> Result<Cow<'s, Value>, DataError> {
+        let path = self.path()?;
+        select_cow(path, scope)?
+            .ok_or_else(|| DataError::runtime(no_results_cause(&self.text, path, scope)))
+    }
+}
+
 /// Parses and selects; a path that selects nothing fails with `States.Runtime` and AWS's cause,
 /// `Invalid path '$.x' : No results for path: $['x']`. This is how `InputPath`, `OutputPath`
 /// and `ItemsPath` fail.
 pub fn require(text: &str, scope: &Scope) -> Result<Value, DataError> {
-    let path = parse(text)?;
-    select(&path, scope)?.ok_or_else(|| DataError::runtime(no_results_cause(text, &path, scope)))
+    PathField::new(text).require(scope).map(Cow::into_owned)
+}
+
+/// Moves out the array a `.field`/`[index]` path into the state input names (leaving `[]`);
+/// `None`, with the input untouched, for any other path or value.
+pub fn take_array(field: &PathField, input: &mut Value) -> Option<Vec<Value>> {
+    let path = field.path().ok()?;
+    if path.root != PathRoot::Input || definite_len(&path.segments) != path.segments.len() {
+        return None;
+    }
+    let mut node = input;
+    for segment in &path.segments {
+        node = match segment {
+            Segment::Field(name) => node.as_object_mut()?.get_mut(name)?,
+            Segment::Index(i) => {
+                let items = node.as_array_mut()?;
+                let at = resolve_index(items.len(), *i)?;
+                items.get_mut(at)?
+            }
+            _ => return None,
+        };
+    }
+    match node {
+        Value::Array(items) => Some(std::mem::take(items)),
+        _ => None,
+    }
 }
 
 /// `InputPath`: absent is `$` (the whole input), `null` is `{}`, a path selects.
 pub fn input_path(input_path: Option<&Option<String>>, scope: &Scope) -> Result<Value, DataError> {
+    let field = input_path.map(|p| p.as_deref().map(PathField::new));
+    input_path_field(field.as_ref(), scope).map(Cow::into_owned)
+}
+
+/// [`input_path`] over a field parsed once; borrows what it selects where it can.
+pub fn input_path_field<'s>(
+    input_path: Option<&Option<PathField>>,
+    scope: &Scope<'s>,
+) -> Result<Cow<'s, Value>, DataError> {
     match input_path {
-        None => Ok(scope.input.clone()),
-        Some(None) => Ok(Value::Object(Map::new())),
-        Some(Some(text)) => require(text, scope),
+        None => Ok(Cow::Borrowed(scope.input)),
+        Some(None) => Ok(Cow::Owned(Value::Object(Map::new()))),
+        Some(Some(field)) => field.require(scope),
     }
 }
 
@@ -68,11 +146,22 @@ pub fn output_path(
 
 /// `ItemsPath` (default `$`): must select an array.
 pub fn items_path(items_path: Option<&str>, scope: &Scope) -> Result<Vec<Value>, DataError> {
-    let text = items_path.unwrap_or("$");
-    match require(text, scope)? {
-        Value::Array(items) => Ok(items),
+    let field = PathField::new(items_path.unwrap_or("$"));
+    items_path_field(&field, scope).map(Cow::into_owned)
+}
+
+/// [`items_path`] over a field parsed once; the items are borrowed, not copied, when the path
+/// names one node.
+pub fn items_path_field<'s>(
+    field: &PathField,
+    scope: &Scope<'s>,
+) -> Result<Cow<'s, [Value]>, DataError> {
+    match field.require(scope)? {
+        Cow::Borrowed(Value::Array(items)) => Ok(Cow::Borrowed(items.as_slice())),
+        Cow::Owned(Value::Array(items)) => Ok(Cow::Owned(items)),
         other => Err(DataError::runtime(format!(
-            "Invalid path '{text}' : the Map state's ItemsPath must select an array, found {}: {}",
+            "Invalid path '{}' : the Map state's ItemsPath must select an array, found {}: {}",
+            field.text,
             type_name(&other),
             json_text(&other)
         ))),
@@ -82,7 +171,13 @@ pub fn items_path(items_path: Option<&str>, scope: &Scope) -> Result<Vec<Value>,
 /// A `…SecondsPath` field (`SecondsPath`, `TimeoutSecondsPath`, `HeartbeatSecondsPath`, …):
 /// must select a non-negative integer. `field` names it in the cause, as AWS does.
 pub fn seconds_path(field: &str, path: &str, scope: &Scope) -> Result<u64, DataError> {
+    seconds_path_field(field, &PathField::new(path), scope)
+}
+
+/// [`seconds_path`] with the path parsed once.
+pub fn seconds_path_field(field: &str, path: &PathField, scope: &Scope) -> Result<u64, DataError> {
     let value = parameter(field, path, scope)?;
+    let path = &path.text;
     if let Some(seconds) = value.as_u64() {
         return Ok(seconds);
     }
@@ -99,7 +194,17 @@ pub fn seconds_path(field: &str, path: &str, scope: &Scope) -> Result<u64, DataE
 
 /// `TimestampPath`: must select an RFC 3339 timestamp with uppercase `T` and `Z`.
 pub fn timestamp_path(field: &str, path: &str, scope: &Scope) -> Result<DateTime<Utc>, DataError> {
+    timestamp_path_field(field, &PathField::new(path), scope)
+}
+
+/// [`timestamp_path`] with the path parsed once.
+pub fn timestamp_path_field(
+    field: &str,
+    path: &PathField,
+    scope: &Scope,
+) -> Result<DateTime<Utc>, DataError> {
     let value = parameter(field, path, scope)?;
+    let path = &path.text;
     value.as_str().and_then(parse_timestamp).ok_or_else(|| {
         let shown = value.as_str().map_or_else(|| json_text(&value), str::to_string);
         DataError::runtime(format!(
@@ -117,32 +222,61 @@ pub fn apply_result_path(
     result_path: Option<&Option<String>>,
     result: Value,
 ) -> Result<Value, DataError> {
-    let text = match result_path {
-        None => return Ok(result),
-        Some(None) => return Ok(raw_input),
-        Some(Some(text)) => text,
-    };
-    let failure = |cause: String| DataError {
+    let field = result_path.map(|p| p.as_deref().map(ResultPathField::new));
+    apply_result_path_field(raw_input, field.as_ref(), result)
+}
+
+fn result_path_failure(cause: String) -> DataError {
+    DataError {
         error: RESULT_PATH_MATCH_FAILURE,
         cause,
-    };
-    let path = parse_reference_path(text)
-        .map_err(|e| failure(format!("Invalid ResultPath '{text}': {e}")))?;
-    let steps = match (&path.root, path.fields()) {
-        (PathRoot::Input, Some(steps)) => steps,
-        _ => {
-            return Err(failure(format!(
-            "Invalid ResultPath '{text}': it must be a reference path into the state input ('$…')"
-        )))
+    }
+}
+
+/// A `ResultPath` parsed once: its text and steps, or the error applying it raises.
+#[derive(Debug, Clone)]
+pub struct ResultPathField {
+    text: String,
+    steps: Result<Vec<PathStep>, DataError>,
+}
+
+impl ResultPathField {
+    pub fn new(text: &str) -> ResultPathField {
+        let steps = parse_reference_path(text)
+            .map_err(|e| result_path_failure(format!("Invalid ResultPath '{text}': {e}")))
+            .and_then(|path| match (&path.root, path.fields()) {
+                (PathRoot::Input, Some(steps)) => Ok(steps),
+                _ => Err(result_path_failure(format!(
+                    "Invalid ResultPath '{text}': it must be a reference path into the state input ('$…')"
+                ))),
+            });
+        ResultPathField {
+            text: text.to_string(),
+            steps,
         }
+    }
+}
+
+/// [`apply_result_path`] with the path parsed once.
+pub fn apply_result_path_field(
+    raw_input: Value,
+    result_path: Option<&Option<ResultPathField>>,
+    result: Value,
+) -> Result<Value, DataError> {
+    let field = match result_path {
+        None => return Ok(result),
+        Some(None) => return Ok(raw_input),
+        Some(Some(field)) => field,
     };
+    let steps = field.steps.as_ref().map_err(Clone::clone)?;
     // Only the checks of `set` can fail, and they run before it changes anything.
     let mut output = raw_input;
-    if set(&mut output, &steps, result) {
+    if set(&mut output, steps, result) {
         Ok(output)
     } else {
-        Err(failure(format!(
-            "Unable to apply ReferencePath {text} to input {}",
+        Err(result_path_failure(format!(
+            "Unable to apply ReferencePath {} to input {}",
+            field.text,
             json_text(&output)
         )))
     }
@@ -220,12 +354,15 @@ pub(crate) fn walk<'v>(start: &'v Value, segments: &[Segment]) -> Option<&'v Val
 }
 
 /// A field or `[index]` read that fails on the `…Path` parameters of Wait and Task states.
-fn parameter(field: &str, path: &str, scope: &Scope) -> Result<Value, DataError> {
-    select(&parse(path)?, scope)?.ok_or_else(|| {
-        DataError::runtime(format!(
-            "The {field} parameter does not reference an input value: {path}"
-        ))
-    })
+fn parameter(field: &str, path: &PathField, scope: &Scope) -> Result<Value, DataError> {
+    select_cow(path.path()?, scope)?
+        .map(Cow::into_owned)
+        .ok_or_else(|| {
+            DataError::runtime(format!(
+                "The {field} parameter does not reference an input value: {}",
+                path.text
+            ))
+        })
 }
 
 /// How many leading segments are `.field` / `[index]`.

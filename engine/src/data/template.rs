@@ -4,11 +4,14 @@
 //! intrinsic call by its result. Objects and arrays are processed at every depth; anything
 //! else is copied.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
-use wfc_compiler::asl::intrinsic::parse_intrinsic;
+use wfc_compiler::asl::intrinsic::{parse_intrinsic, IntrinsicCall};
+use wfc_compiler::asl::path::JsonPath;
 
 use super::intrinsics;
-use super::path::{parse, root, select};
+use super::path::{parse, root, select_cow};
 use super::{json_text, DataError, RandomSource, Scope};
 
 /// The payload of `template` over `scope` (`scope.input` is what `$` means: the effective input
@@ -18,33 +21,147 @@ pub fn apply(
     scope: &Scope,
     random: &mut dyn RandomSource,
 ) -> Result<Value, DataError> {
-    match template {
-        Value::Object(fields) => {
-            let mut out = Map::with_capacity(fields.len());
-            for (name, value) in fields {
-                match (name.strip_suffix(".$"), value) {
-                    (Some(bare), Value::String(text)) => {
-                        out.insert(bare.to_string(), resolve(name, text, scope, random)?);
-                    }
-                    (Some(_), other) => {
-                        return Err(DataError::runtime(format!(
-                            "The value of the field '{name}' must be a path or an intrinsic function, found {}",
-                            json_text(other)
-                        )))
-                    }
-                    (None, value) => {
-                        out.insert(name.clone(), apply(value, scope, random)?);
-                    }
+    Template::new(template).apply(scope, random)
+}
+
+/// A payload template parsed once, when the machine is prepared: its paths and intrinsic calls
+/// are parsed, and the parts without any `.$` field are kept as literals to copy. Errors in it
+/// (a `.$` value that is not a string, a bad path or call) are raised when it is applied, at the
+/// field where the tree walk meets them, as before.
+#[derive(Debug, Clone)]
+pub enum Template {
+    /// No `.$` field anywhere below: copied as it is.
+    Literal(Value),
+    Object(Vec<(String, Field)>),
+    Array(Vec<Template>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Field {
+    Template(Template),
+    Dynamic(Dynamic),
+    Invalid(DataError),
+}
+
+/// One `.$` field's value, parsed: see [`resolve`].
+#[derive(Debug, Clone)]
+pub struct Dynamic {
+    field: String,
+    text: String,
+    parsed: Result<Parsed, DataError>,
+}
+
+#[derive(Debug, Clone)]
+enum Parsed {
+    Path(JsonPath),
+    Call(IntrinsicCall),
+}
+
+impl Dynamic {
+    /// `field` is the full name (`x.$`), `text` the path or intrinsic call.
+    pub fn new(field: &str, text: &str) -> Dynamic {
+        let parsed = if text.starts_with('$') {
+            parse(text).map(Parsed::Path)
+        } else {
+            parse_intrinsic(text).map(Parsed::Call).map_err(|e| {
+                DataError::intrinsic(format!(
+                    "Invalid intrinsic function in the field '{field}': {e}"
+                ))
+            })
+        };
+        Dynamic {
+            field: field.to_string(),
+            text: text.to_string(),
+            parsed,
+        }
+    }
+
+    /// The path or call as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn evaluate(
+        &self,
+        scope: &Scope,
+        random: &mut dyn RandomSource,
+    ) -> Result<Value, DataError> {
+        match self.parsed.as_ref().map_err(Clone::clone)? {
+            Parsed::Call(call) => intrinsics::evaluate(call, scope, random),
+            Parsed::Path(path) => select_cow(path, scope)?.map(Cow::into_owned).ok_or_else(|| {
+                let applied_to = root(path, scope).map_or_else(|| "null".into(), json_text);
+                DataError::runtime(format!(
+                    "The JSONPath '{}' specified for the field '{}' could not be found in the input '{applied_to}'",
+                    self.text, self.field
+                ))
+            }),
+        }
+    }
+}
+
+impl Template {
+    pub fn new(template: &Value) -> Template {
+        match template {
+            Value::Object(fields) => {
+                let compiled: Vec<(String, Field)> = fields
+                    .iter()
+                    .map(|(name, value)| match (name.strip_suffix(".$"), value) {
+                        (Some(bare), Value::String(text)) => {
+                            (bare.to_string(), Field::Dynamic(Dynamic::new(name, text)))
+                        }
+                        (Some(bare), other) => (
+                            bare.to_string(),
+                            Field::Invalid(DataError::runtime(format!(
+                                "The value of the field '{name}' must be a path or an intrinsic function, found {}",
+                                json_text(other)
+                            ))),
+                        ),
+                        (None, value) => (name.clone(), Field::Template(Template::new(value))),
+                    })
+                    .collect();
+                let literal = compiled
+                    .iter()
+                    .all(|(_, f)| matches!(f, Field::Template(Template::Literal(_))));
+                if literal {
+                    Template::Literal(template.clone())
+                } else {
+                    Template::Object(compiled)
                 }
             }
-            Ok(Value::Object(out))
+            Value::Array(items) => {
+                let compiled: Vec<Template> = items.iter().map(Template::new).collect();
+                if compiled.iter().all(|t| matches!(t, Template::Literal(_))) {
+                    Template::Literal(template.clone())
+                } else {
+                    Template::Array(compiled)
+                }
+            }
+            other => Template::Literal(other.clone()),
         }
-        Value::Array(items) => items
-            .iter()
-            .map(|item| apply(item, scope, random))
-            .collect::<Result<_, _>>()
-            .map(Value::Array),
-        other => Ok(other.clone()),
+    }
+
+    /// The payload over `scope`.
+    pub fn apply(&self, scope: &Scope, random: &mut dyn RandomSource) -> Result<Value, DataError> {
+        match self {
+            Template::Literal(value) => Ok(value.clone()),
+            Template::Object(fields) => {
+                let mut out = Map::with_capacity(fields.len());
+                for (name, field) in fields {
+                    let value = match field {
+                        Field::Template(t) => t.apply(scope, random)?,
+                        Field::Dynamic(d) => d.evaluate(scope, random)?,
+                        Field::Invalid(e) => return Err(e.clone()),
+                    };
+                    out.insert(name.clone(), value);
+                }
+                Ok(Value::Object(out))
+            }
+            Template::Array(items) => items
+                .iter()
+                .map(|item| item.apply(scope, random))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+        }
     }
 }
 
@@ -61,21 +178,7 @@ pub fn resolve(
     scope: &Scope,
     random: &mut dyn RandomSource,
 ) -> Result<Value, DataError> {
-    if !text.starts_with('$') {
-        let call = parse_intrinsic(text).map_err(|e| {
-            DataError::intrinsic(format!(
-                "Invalid intrinsic function in the field '{field}': {e}"
-            ))
-        })?;
-        return intrinsics::evaluate(&call, scope, random);
-    }
-    let path = parse(text)?;
-    select(&path, scope)?.ok_or_else(|| {
-        let applied_to = root(&path, scope).map_or_else(|| "null".into(), json_text);
-        DataError::runtime(format!(
-            "The JSONPath '{text}' specified for the field '{field}' could not be found in the input '{applied_to}'"
-        ))
-    })
+    Dynamic::new(field, text).evaluate(scope, random)
 }
 
 #[cfg(test)]

@@ -10,11 +10,12 @@ use super::{
     assign_jsonata, assign_jsonpath, input_path, jsonata_field, output_path, states_binding, store,
     Next, Step,
 };
-use crate::data::choice::matches;
 use crate::error::{names, Failure};
 use crate::jsonata;
+use crate::program::Target;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
-use serde_json::{Map, Value};
+use serde_json::Value;
+use std::borrow::Cow;
 use wfc_compiler::asl::{Choice, ChoiceRule, QueryLanguage};
 
 pub(super) fn run<'s>(
@@ -24,41 +25,54 @@ pub(super) fn run<'s>(
     choice: &'s Choice,
     input: Value,
 ) -> Result<Step<'s>, Failure> {
-    let common = &choice.common;
+    let c = st.compiled;
     let context = rt.context(st, ContextExtra::default());
     match st.language {
         QueryLanguage::JSONPath => {
-            let effective = input_path(common, &input, frame, &context)?;
+            let effective = input_path(st, &input, frame, &context)?;
             let scope = frame.scope(&effective, &context);
             let mut matched = None;
-            for rule in &choice.choices {
-                if matches(rule, &scope)? {
-                    matched = Some(rule);
+            for (i, compiled) in c.choices.iter().enumerate() {
+                if compiled.rule.matches(&scope)? {
+                    matched = Some(i);
                     break;
                 }
             }
-            let (next, assign) = decide(choice, matched)?;
+            let next = decide(st, matched)?;
+            let assign = match matched {
+                Some(i) => c.choices[i].assign.as_ref(),
+                None => c.assign.as_ref(),
+            };
             let assigned = assign_jsonpath(rt, assign, &effective, frame, &context)?;
-            let output = output_path(common, effective.into_owned(), frame, &context)?;
+            // Without InputPath the input moves on, uncopied.
+            let effective = match effective {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(value) => Some(value),
+            };
+            let output = output_path(st, effective.unwrap_or(input), frame, &context)?;
             store(frame, assigned);
             Ok(Step {
                 output,
                 next: Next::To(next),
+                size: None,
             })
         }
         QueryLanguage::JSONata => {
             let states = states_binding(&input, &context, None);
             let mut matched = None;
-            for rule in &choice.choices {
+            for (i, rule) in choice.choices.iter().enumerate() {
                 if condition(rt, frame, rule, &states)? {
-                    matched = Some(rule);
+                    matched = Some(i);
                     break;
                 }
             }
-            let (next, assign) = decide(choice, matched)?;
-            let output_field = match matched {
-                Some(rule) => rule.output.as_ref(),
-                None => common.output.as_ref(),
+            let next = decide(st, matched)?;
+            let (output_field, assign) = match matched {
+                Some(i) => (
+                    choice.choices[i].output.as_ref(),
+                    choice.choices[i].assign.as_ref(),
+                ),
+                None => (common_output(choice), choice.common.assign.as_ref()),
             };
             let output = jsonata_field(rt, frame, output_field, &states)?;
             let assigned = assign_jsonata(rt, frame, assign, &states)?;
@@ -66,25 +80,26 @@ pub(super) fn run<'s>(
             Ok(Step {
                 output: output.unwrap_or(input),
                 next: Next::To(next),
+                size: None,
             })
         }
     }
 }
 
-/// The next state and the `Assign` that applies.
-type Decision<'s> = (&'s str, Option<&'s Map<String, Value>>);
+fn common_output(choice: &Choice) -> Option<&Value> {
+    choice.common.output.as_ref()
+}
 
-fn decide<'s>(
-    choice: &'s Choice,
-    matched: Option<&'s ChoiceRule>,
-) -> Result<Decision<'s>, Failure> {
+/// The next state: the matched rule's `Next`, else `Default`.
+fn decide<'s>(st: &StateInfo<'s>, matched: Option<usize>) -> Result<&'s Target, Failure> {
+    let c = st.compiled;
     match matched {
-        Some(rule) => match &rule.next {
-            Some(next) => Ok((next, rule.assign.as_ref())),
+        Some(i) => match &c.choices[i].next {
+            Some(next) => Ok(next),
             None => Err(Failure::runtime("a top-level Choice rule has no Next")),
         },
-        None => match &choice.default {
-            Some(default) => Ok((default, choice.common.assign.as_ref())),
+        None => match &c.default {
+            Some(default) => Ok(default),
             None => Err(Failure::new(
                 names::NO_CHOICE_MATCHED,
                 "No Choice rule matched and there is no Default",

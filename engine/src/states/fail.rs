@@ -3,7 +3,7 @@
 //! expression. The enclosing Parallel or Map fails with it, or the execution does.
 
 use super::{jsonata_field, states_binding};
-use crate::data::template;
+use crate::data::template::Dynamic;
 use crate::error::Failure;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::Value;
@@ -18,7 +18,7 @@ pub(super) fn run(
 ) -> Failure {
     let context = rt.context(st, ContextExtra::default());
     let field = |written: &Option<String>,
-                 path: &Option<String>,
+                 path: Option<&Dynamic>,
                  name: &str|
      -> Result<Option<String>, Failure> {
         match st.language {
@@ -26,9 +26,8 @@ pub(super) fn run(
                 (_, Some(p)) => {
                     let mut random = rt.random.borrow_mut();
                     // A path that selects nothing is States.Runtime, as everywhere else.
-                    let value =
-                        template::resolve(name, p, &frame.scope(&input, &context), &mut *random)?;
-                    string(value, name, p).map(Some)
+                    let value = p.evaluate(&frame.scope(&input, &context), &mut *random)?;
+                    string(value, name, p.text()).map(Some)
                 }
                 (Some(text), None) => Ok(Some(text.clone())),
                 // No Error (Cause): the execution fails with none (AWS records neither).
@@ -46,8 +45,9 @@ pub(super) fn run(
             },
         }
     };
-    let error = field(&fail.error, &fail.error_path, "ErrorPath");
-    let cause = field(&fail.cause, &fail.cause_path, "CausePath");
+    let c = st.compiled;
+    let error = field(&fail.error, c.error_path.as_ref(), "ErrorPath");
+    let cause = field(&fail.cause, c.cause_path.as_ref(), "CausePath");
     match (error, cause) {
         (Ok(error), Ok(cause)) => Failure { error, cause },
         (Err(f), _) | (_, Err(f)) => f,

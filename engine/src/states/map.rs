@@ -16,13 +16,16 @@
 
 use super::{
     apply_template, attempted_from_array, child_frame, input_path, jsonata_field, run_concurrently,
-    run_scope, states_binding, with_error_handling, Attempted, LocalFuture, Step,
+    run_scope, run_scope_now, states_binding, with_error_handling, Attempted, LocalFuture, Output,
+    Step,
 };
 use crate::data::path;
+use crate::data::template::Template;
 use crate::error::{names, Failure};
 use crate::jsonata;
 use crate::runtime::{json_size, ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use wfc_compiler::asl::{IntOrExpr, ItemBatcher, Map, ProcessorMode, QueryLanguage};
 
 pub(super) async fn run<'s>(
@@ -32,7 +35,6 @@ pub(super) async fn run<'s>(
     map: &'s Map,
     input: Value,
 ) -> Result<Step<'s>, Failure> {
-    let common = &map.common;
     let Some(processor) = map.processor() else {
         return Err(Failure::runtime("a Map state needs an ItemProcessor"));
     };
@@ -51,9 +53,18 @@ pub(super) async fn run<'s>(
     let distributed = processor.processor_config.as_ref().and_then(|c| c.mode)
         == Some(ProcessorMode::Distributed);
     let context = rt.context(st, ContextExtra::default());
-    let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
-        let plan = match st.language {
-            QueryLanguage::JSONPath => plan_jsonpath(rt, frame, st, map, raw, &context)?,
+    let Some(scope) = st.compiled.children.first() else {
+        return Err(Failure::runtime("a Map state needs an ItemProcessor"));
+    };
+    let takes_items = takes_items(st, map);
+    let attempt = async |frame: &Frame, raw: &mut Value| -> Result<Attempted, Failure> {
+        let taken = match (takes_items, &st.compiled.items_path) {
+            (true, Some(items_path)) => path::take_array(items_path, raw),
+            _ => None,
+        };
+        let raw = &*raw;
+        let mut plan = match st.language {
+            QueryLanguage::JSONPath => plan_jsonpath(rt, frame, st, map, raw, &context, taken)?,
             QueryLanguage::JSONata => plan_jsonata(rt, frame, st, map, raw, &context)?,
         };
         let total = plan.inputs.len();
@@ -63,59 +74,87 @@ pub(super) async fn run<'s>(
         let tolerance = plan.tolerance.or(distributed.then_some(Tolerance::NONE));
         let mut failed = 0usize;
         let mut exceeded = false;
-        let results = run_concurrently(
-            total,
-            plan.max_concurrency,
-            |i| -> LocalFuture<'_, Result<Value, Failure>> {
-                let mut child = child_frame(frame, !distributed, processor.query_language);
-                let input = plan.inputs[i].clone();
-                Box::pin(async move {
-                    let details = || {
-                        Some((
-                            "mapIterationStartedEventDetails",
-                            json!({"name": st.name, "index": i}),
-                        ))
-                    };
-                    rt.record(&child, "MapIterationStarted", details);
-                    let result = run_scope(
-                        rt,
-                        &mut child,
-                        &processor.states,
-                        &processor.start_at,
-                        input,
-                    )
-                    .await;
-                    let (kind, key) = match result {
-                        Ok(_) => ("MapIterationSucceeded", "mapIterationSucceededEventDetails"),
-                        Err(_) => ("MapIterationFailed", "mapIterationFailedEventDetails"),
-                    };
-                    rt.record(&child, kind, || {
-                        Some((key, json!({"name": st.name, "index": i})))
-                    });
+        let keep_going = |_: usize, result: &Result<Output, Failure>| {
+            if result.is_ok() {
+                return true;
+            }
+            failed += 1;
+            match tolerance {
+                Some(t) if t.allows(failed, total) => true,
+                Some(_) => {
+                    exceeded = true;
+                    false
+                }
+                None => false,
+            }
+        };
+        let language = processor.query_language;
+        let iteration_started = |child: &Frame, i: usize| {
+            rt.history.record_iteration(
+                &child.cursor,
+                rt.clock.now(),
+                "MapIterationStarted",
+                "mapIterationStartedEventDetails",
+                st.id,
+                i,
+            )
+        };
+        let iteration_ended = |child: &Frame, i: usize, result: &Result<Output, Failure>| {
+            let (kind, key) = match result {
+                Ok(_) => ("MapIterationSucceeded", "mapIterationSucceededEventDetails"),
+                Err(_) => ("MapIterationFailed", "mapIterationFailedEventDetails"),
+            };
+            rt.history
+                .record_iteration(&child.cursor, rt.clock.now(), kind, key, st.id, i)
+        };
+        let results = if scope.synchronous {
+            // Iterations that never wait run one after the other, here: the order of their
+            // events is the order in which their futures would have run, and no future is
+            // kept for any of them.
+            run_one_by_one(
+                total,
+                |i| {
+                    let mut child = child_frame(frame, !distributed, language);
+                    iteration_started(&child, i);
+                    let input = plan.inputs.take(i);
+                    let result = run_scope_now(rt, &mut child, &scope.start, input);
+                    iteration_ended(&child, i, &result);
                     result
-                })
-            },
-            |_, result| {
-                if result.is_ok() {
-                    return true;
-                }
-                failed += 1;
-                match tolerance {
-                    Some(t) if t.allows(failed, total) => true,
-                    Some(_) => {
-                        exceeded = true;
-                        false
-                    }
-                    None => false,
-                }
-            },
-        )
-        .await;
+                },
+                keep_going,
+            )
+        } else {
+            let inputs = &mut plan.inputs;
+            run_concurrently(
+                total,
+                plan.max_concurrency,
+                |i| -> LocalFuture<'_, Result<Output, Failure>> {
+                    let mut child = child_frame(frame, !distributed, language);
+                    let input = inputs.take(i);
+                    Box::pin(async move {
+                        iteration_started(&child, i);
+                        let result =
+                            run_scope(rt, &mut child, &scope.start, input, (None, None)).await;
+                        iteration_ended(&child, i, &result);
+                        result
+                    })
+                },
+                keep_going,
+            )
+            .await
+        };
         let mut outputs = Vec::with_capacity(total);
+        // The array's size: its brackets, commas and the measured iteration outputs (unknown
+        // once a tolerated failure's error output takes a place).
+        let mut size = Some(2 + total.saturating_sub(1));
         for result in results {
             match result {
-                Some(Ok(output)) => outputs.push(output),
+                Some(Ok(output)) => {
+                    size = size.map(|s| s + output.size);
+                    outputs.push(output.value)
+                }
                 Some(Err(failure)) if tolerance.is_some() && !exceeded => {
+                    size = None;
                     outputs.push(failure.to_error_output())
                 }
                 Some(Err(failure)) => {
@@ -132,18 +171,97 @@ pub(super) async fn run<'s>(
                         failure
                     });
                 }
-                None => {}
+                None => size = None,
             }
         }
         rt.record(frame, "MapStateSucceeded", || None);
-        attempted_from_array(rt, frame, st, common, raw, &context, Value::Array(outputs))
+        attempted_from_array(rt, frame, st, raw, &context, Value::Array(outputs), size)
     };
     with_error_handling(rt, frame, st, input, &context, attempt).await
 }
 
+/// Whether the items can be moved out of the state input instead of copied: nothing reads the
+/// input again (no Retry or Catch, no `ResultPath`, JSONPath) and nothing but `ItemsPath` reads
+/// it while the items are planned (no `InputPath`, `ItemSelector`, `ItemBatcher` or `…Path`
+/// numbers).
+fn takes_items(st: &StateInfo<'_>, map: &Map) -> bool {
+    let c = st.compiled;
+    let handled = map.errors.retry.as_ref().is_some_and(|r| !r.is_empty())
+        || map.errors.catch.as_ref().is_some_and(|c| !c.is_empty());
+    st.language == QueryLanguage::JSONPath
+        && !handled
+        && c.result_path.is_none()
+        && c.input_path.is_none()
+        && c.item_selector.is_none()
+        && map.item_batcher.is_none()
+        && map.max_concurrency_path.is_none()
+        && map.tolerated_failure_count_path.is_none()
+        && map.tolerated_failure_percentage_path.is_none()
+}
+
+/// Runs `count` iterations one after the other, until `keep_going` says no after one; each
+/// result by index (`None` for those never run), as [`run_concurrently`] returns them.
+fn run_one_by_one<T>(
+    count: usize,
+    mut run: impl FnMut(usize) -> T,
+    mut keep_going: impl FnMut(usize, &T) -> bool,
+) -> Vec<Option<T>> {
+    let mut results = Vec::with_capacity(count);
+    for i in 0..count {
+        let result = run(i);
+        let go_on = keep_going(i, &result);
+        results.push(Some(result));
+        if !go_on {
+            break;
+        }
+    }
+    results.resize_with(count, || None);
+    results
+}
+
+/// The iterations' inputs: the items themselves, borrowed from the state input when nothing
+/// reshapes them (each is copied when its iteration starts), or built for them.
+enum Inputs<'a> {
+    Borrowed(&'a [Value]),
+    Owned(Vec<Value>),
+}
+
+impl Inputs<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Inputs::Borrowed(items) => items.len(),
+            Inputs::Owned(items) => items.len(),
+        }
+    }
+
+    /// The input of iteration `i` (taken once: a plan is built for each attempt).
+    fn take(&mut self, i: usize) -> Value {
+        match self {
+            Inputs::Borrowed(items) => items[i].clone(),
+            Inputs::Owned(items) => std::mem::take(&mut items[i]),
+        }
+    }
+
+    fn into_owned(self) -> Vec<Value> {
+        match self {
+            Inputs::Borrowed(items) => items.to_vec(),
+            Inputs::Owned(items) => items,
+        }
+    }
+}
+
+impl<'a> From<Cow<'a, [Value]>> for Inputs<'a> {
+    fn from(items: Cow<'a, [Value]>) -> Inputs<'a> {
+        match items {
+            Cow::Borrowed(items) => Inputs::Borrowed(items),
+            Cow::Owned(items) => Inputs::Owned(items),
+        }
+    }
+}
+
 /// What the iterations get, and how they run.
-struct Plan {
-    inputs: Vec<Value>,
+struct Plan<'a> {
+    inputs: Inputs<'a>,
     max_concurrency: usize,
     tolerance: Option<Tolerance>,
 }
@@ -170,37 +288,66 @@ impl Tolerance {
     }
 }
 
-fn plan_jsonpath(
+fn plan_jsonpath<'a>(
     rt: &Runtime,
-    frame: &Frame,
+    frame: &'a Frame,
     st: &StateInfo<'_>,
     map: &Map,
-    raw: &Value,
-    context: &Value,
-) -> Result<Plan, Failure> {
-    let effective = input_path(&map.common, raw, frame, context)?;
-    let scope = frame.scope(&effective, context);
-    let items = path::items_path(map.items_path.as_deref(), &scope)?;
-    let selector = map
-        .item_selector
+    raw: &'a Value,
+    context: &'a Value,
+    taken: Option<Vec<Value>>,
+) -> Result<Plan<'a>, Failure> {
+    let items_path = st
+        .compiled
+        .items_path
         .as_ref()
-        .or(map.common.parameters.as_ref());
-    let mut inputs = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        inputs.push(match selector {
-            Some(selector) => {
+        .expect("a Map state's ItemsPath is compiled");
+    let effective = input_path(st, raw, frame, context)?;
+    // Without InputPath the items are borrowed from the state input, not copied.
+    let (items, effective): (Inputs<'a>, Cow<'a, Value>) = match effective {
+        // Moved out of the input already (see `takes_items`).
+        Cow::Borrowed(input) if taken.is_some() => (
+            Inputs::Owned(taken.unwrap_or_default()),
+            Cow::Borrowed(input),
+        ),
+        Cow::Borrowed(input) => {
+            let items = path::items_path_field(items_path, &frame.scope(input, context))?;
+            (items.into(), Cow::Borrowed(input))
+        }
+        Cow::Owned(input) => {
+            let items =
+                path::items_path_field(items_path, &frame.scope(&input, context))?.into_owned();
+            (Inputs::Owned(items), Cow::Owned(input))
+        }
+    };
+    let scope = frame.scope(&effective, context);
+    let inputs = match &st.compiled.item_selector {
+        None => items,
+        Some(selector) => {
+            let items = match &items {
+                Inputs::Borrowed(items) => *items,
+                Inputs::Owned(items) => items.as_slice(),
+            };
+            let mut inputs = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
                 let item_context = rt.context(
                     st,
                     ContextExtra {
-                        map_item: Some((index, &item)),
+                        map_item: Some((index, item)),
                         ..Default::default()
                     },
                 );
-                apply_template(rt, selector, &effective, frame, &item_context)?
+                inputs.push(apply_template(
+                    rt,
+                    selector,
+                    &effective,
+                    frame,
+                    &item_context,
+                )?);
             }
-            None => item,
-        });
-    }
+            Inputs::Owned(inputs)
+        }
+    };
     let number = |value: Option<&IntOrExpr>, path_field: Option<&String>, name: &str| {
         read_number(value, path_field, name, |p| Ok(path::require(p, &scope)?))
     };
@@ -227,11 +374,11 @@ fn plan_jsonpath(
             let batch_input = batcher
                 .batch_input
                 .as_ref()
-                .map(|b| apply_template(rt, b, &effective, frame, context))
+                .map(|b| apply_template(rt, &Template::new(b), &effective, frame, context))
                 .transpose()?;
-            batch(inputs, batcher, batch_input, |p| {
+            Inputs::Owned(batch(inputs.into_owned(), batcher, batch_input, |p| {
                 Ok(path::require(p, &scope)?)
-            })?
+            })?)
         }
         None => inputs,
     };
@@ -249,7 +396,7 @@ fn plan_jsonata(
     map: &Map,
     raw: &Value,
     context: &Value,
-) -> Result<Plan, Failure> {
+) -> Result<Plan<'static>, Failure> {
     let states = states_binding(raw, context, None);
     let items = match jsonata_field(rt, frame, map.items.as_ref(), &states)? {
         Some(items) => items,
@@ -301,6 +448,7 @@ fn plan_jsonata(
         }
         None => inputs,
     };
+    let inputs = Inputs::Owned(inputs);
     Ok(Plan {
         inputs,
         max_concurrency,

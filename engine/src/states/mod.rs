@@ -16,31 +16,37 @@ mod succeed;
 mod task;
 mod wait;
 
-use crate::data::{path, template};
+use crate::data::path;
+use crate::data::template::Template;
 use crate::error::Failure;
-use crate::history;
+use crate::history::TextId;
 use crate::jsonata::{self, Bindings};
+use crate::program::{StateId, Target};
 use crate::retry::{find_catcher, RetryState};
-use crate::runtime::{check_size, Frame, Runtime, StateInfo};
+use crate::runtime::{json_size, limit_size, Frame, Runtime, StateInfo};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
-use wfc_compiler::asl::{Common, ErrorHandling, QueryLanguage, State, States};
+use std::task::{Context, Poll, Waker};
+use wfc_compiler::asl::{Common, ErrorHandling, QueryLanguage, State};
 
 /// How a state ends.
 pub(crate) struct Step<'s> {
     pub output: Value,
     pub next: Next<'s>,
+    /// The output's size in bytes of JSON, when the state knows it without measuring (a Map's
+    /// array of measured iteration outputs, a Pass whose output is its measured `Parameters`).
+    pub size: Option<usize>,
 }
 
 pub(crate) enum Next<'s> {
     /// The state's own `Next` / `End`.
     Default,
     /// A Choice rule's or a Catcher's `Next`.
-    To(&'s str),
+    To(&'s Target),
     /// Succeed: the scope ends.
     End,
 }
@@ -50,80 +56,150 @@ impl Step<'_> {
         Step {
             output,
             next: Next::Default,
+            size: None,
         }
     }
 }
 
-/// Whether a state's output is its input, untouched: a Pass, Choice, Wait or Succeed with no
-/// field that selects, builds or places a value.
-fn passes_input_through(state: &State) -> bool {
-    let c = state.common();
-    let untouched = c.input_path.is_none()
-        && c.parameters.is_none()
-        && c.result_path.is_none()
-        && c.output_path.is_none()
-        && c.output.is_none();
-    untouched
-        && match state {
-            State::Pass(pass) => pass.result.is_none(),
-            State::Choice(choice) => choice.choices.iter().all(|rule| rule.output.is_none()),
-            State::Wait(_) | State::Succeed(_) => true,
-            _ => false,
-        }
+/// A scope's output, with its size (every state's output is measured against the payload
+/// quota) and, when history is on, the id of its recorded text.
+pub(crate) struct Output {
+    pub value: Value,
+    pub size: usize,
+    pub text: Option<TextId>,
 }
 
-/// Runs the states of one scope (the machine, a branch, an iteration) from `start_at` until a
-/// state ends it, and returns the scope's output.
+fn resolve(target: &Target) -> Result<StateId, Failure> {
+    match target {
+        Target::State(id) => Ok(*id),
+        Target::Missing(name) => Err(Failure::runtime(format!(
+            "the state machine has no state named '{name}'"
+        ))),
+    }
+}
+
+/// Runs the states of one scope (the machine, a branch, an iteration) from `start` until a
+/// state ends it, and returns the scope's output. `known`: the input's size, if it was checked
+/// against the quota, and its kept text.
+///
+/// The value moves from state to state with what is known of it: its size (a state that hands
+/// its input on untouched is not measured again) and, with history on, its recorded text (so a
+/// value is serialised once for all the events that show it).
 pub(crate) async fn run_scope(
     rt: &Runtime,
     frame: &mut Frame,
-    states: &States,
-    start_at: &str,
+    start: &Target,
     mut input: Value,
-) -> Result<Value, Failure> {
-    let mut name = start_at;
-    // Whether `input` is the output of a state of this scope, already measured.
-    let mut input_measured = false;
+    known: (Option<usize>, Option<TextId>),
+) -> Result<Output, Failure> {
+    let program = &*rt.program;
+    let history = rt.history.enabled();
+    let mut id = resolve(start)?;
+    // What is known of `input`: its size in bytes and its recorded text.
+    let (mut size, mut text) = known;
+    // Whether `size` was checked against the payload quota (a size known from a kept text was
+    // not).
+    let mut checked = size.is_some();
     loop {
-        let Some((name_ref, state)) = states.get_key_value(name) else {
-            return Err(Failure::runtime(format!(
-                "the state machine has no state named '{name}'"
-            )));
-        };
-        let st = StateInfo {
-            name: name_ref,
-            state,
-            entered: rt.clock.now(),
-            retry_count: Cell::new(0),
-            language: state.common().query_language.unwrap_or(frame.language),
-        };
-        rt.record(frame, entered_event(state), || {
-            history::state_entered(name_ref, &input)
-        });
-        // Measuring means serialising: skip it where the output is the measured input itself.
-        let unchanged = input_measured && passes_input_through(state);
-        let step = run_state(rt, frame, &st, input).await?;
-        if !unchanged {
-            check_size(&step.output, || format!("the output of state '{name_ref}'"))?;
+        let c = program.state(id);
+        if history {
+            let t = match text {
+                Some(t) => t,
+                None => {
+                    let (t, len) = rt.history.keep(&input);
+                    size = Some(len);
+                    t
+                }
+            };
+            text = Some(t);
+            let kind = entered_event(&c.state);
+            rt.history
+                .record_state(&frame.cursor, rt.clock.now(), kind, true, id, t);
         }
-        input_measured = true;
-        rt.record(frame, exited_event(state), || {
-            history::state_exited(name_ref, &step.output)
-        });
-        let common = state.common();
-        name = match step.next {
-            Next::To(next) => next,
-            Next::Default if common.end != Some(true) => match &common.next {
-                Some(next) => next,
-                None => return Ok(step.output),
-            },
-            Next::Default | Next::End => return Ok(step.output),
+        let step = if c.plain_pass {
+            // Nothing to do but take `Next`: the hot path of a Pass chain.
+            Step::default(input)
+        } else {
+            let st = StateInfo {
+                id,
+                compiled: c,
+                name: &c.name,
+                state: &c.state,
+                entered: rt.clock.now(),
+                retry_count: Cell::new(0),
+                language: c.state.common().query_language.unwrap_or(frame.language),
+            };
+            if c.synchronous {
+                run_sync(rt, frame, &st, input)?
+            } else {
+                run_state(rt, frame, &st, input).await?
+            }
         };
+        // A state that hands its input on keeps what is known of it.
+        if !(c.passes_through && checked) {
+            if !c.passes_through {
+                text = None;
+                size = step.size;
+            }
+            if history && text.is_none() {
+                let (t, len) = rt.history.keep(&step.output);
+                text = Some(t);
+                size = Some(len);
+            }
+            let measured = match size {
+                Some(n) => n,
+                None => json_size(&step.output),
+            };
+            size = Some(limit_size(measured, || {
+                format!("the output of state '{}'", c.name)
+            })?);
+            checked = true;
+        }
+        if let Some(t) = text.filter(|_| history) {
+            let kind = exited_event(&c.state);
+            rt.history
+                .record_state(&frame.cursor, rt.clock.now(), kind, false, id, t);
+        }
+        let next = match step.next {
+            Next::To(next) => next,
+            Next::Default => match &c.next {
+                Some(next) => next,
+                None => return Ok(finished(step.output, size, text)),
+            },
+            Next::End => return Ok(finished(step.output, size, text)),
+        };
+        id = resolve(next)?;
         input = step.output;
     }
 }
 
-async fn run_state<'s>(
+fn finished(value: Value, size: Option<usize>, text: Option<TextId>) -> Output {
+    Output {
+        value,
+        size: size.unwrap_or_default(),
+        text,
+    }
+}
+
+/// Runs a scope whose states never wait ([`crate::program::Scope::synchronous`]) to its end,
+/// here and now: no future is kept for it.
+pub(crate) fn run_scope_now(
+    rt: &Runtime,
+    frame: &mut Frame,
+    start: &Target,
+    input: Value,
+) -> Result<Output, Failure> {
+    let future = std::pin::pin!(run_scope(rt, frame, start, input, (None, None)));
+    match future.poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(result) => result,
+        Poll::Pending => Err(Failure::runtime(
+            "a scope of Pass, Choice, Succeed and Fail states waited (an engine bug)",
+        )),
+    }
+}
+
+/// Pass, Choice, Succeed and Fail: nothing to wait for, no future.
+fn run_sync<'s>(
     rt: &Runtime,
     frame: &mut Frame,
     st: &StateInfo<'s>,
@@ -131,13 +207,36 @@ async fn run_state<'s>(
 ) -> Result<Step<'s>, Failure> {
     match st.state {
         State::Pass(s) => pass::run(rt, frame, st, s, input),
-        State::Task(s) => task::run(rt, frame, st, s, input).await,
         State::Choice(s) => choice::run(rt, frame, st, s, input),
-        State::Wait(s) => wait::run(rt, frame, st, s, input).await,
         State::Succeed(s) => succeed::run(rt, frame, st, s, input),
         State::Fail(s) => Err(fail::run(rt, frame, st, s, input)),
-        State::Parallel(s) => parallel::run(rt, frame, st, s, input).await,
-        State::Map(s) => map::run(rt, frame, st, s, input).await,
+        _ => unreachable!("only Pass, Choice, Succeed and Fail are synchronous"),
+    }
+}
+
+/// The states that wait. Task, Parallel and Map are boxed: their futures are large and rare,
+/// and a scope's future stays small (a Map iteration's future is one small allocation).
+async fn run_state<'s>(
+    rt: &Runtime,
+    frame: &mut Frame,
+    st: &StateInfo<'s>,
+    input: Value,
+) -> Result<Step<'s>, Failure> {
+    match st.state {
+        State::Task(s) => {
+            let future: LocalFuture<'_, _> = Box::pin(task::run(rt, frame, st, s, input));
+            future.await
+        }
+        State::Wait(s) => wait::run(rt, frame, st, s, input).await,
+        State::Parallel(s) => {
+            let future: LocalFuture<'_, _> = Box::pin(parallel::run(rt, frame, st, s, input));
+            future.await
+        }
+        State::Map(s) => {
+            let future: LocalFuture<'_, _> = Box::pin(map::run(rt, frame, st, s, input));
+            future.await
+        }
+        _ => run_sync(rt, frame, st, input),
     }
 }
 
@@ -172,30 +271,31 @@ fn exited_event(state: &State) -> &'static str {
 
 /// `InputPath`: the effective input. Without one the input itself is used, not a copy.
 fn input_path<'v>(
-    common: &Common,
+    st: &StateInfo<'_>,
     input: &'v Value,
     frame: &Frame,
     context: &Value,
 ) -> Result<Cow<'v, Value>, Failure> {
-    match &common.input_path {
+    match &st.compiled.input_path {
         None => Ok(Cow::Borrowed(input)),
-        Some(p) => Ok(Cow::Owned(path::input_path(
-            Some(p),
-            &frame.scope(input, context),
-        )?)),
+        Some(p) => Ok(Cow::Owned(
+            path::input_path_field(Some(p), &frame.scope(input, context))?.into_owned(),
+        )),
     }
 }
 
 /// `OutputPath` over the state's output.
 fn output_path(
-    common: &Common,
+    st: &StateInfo<'_>,
     output: Value,
     frame: &Frame,
     context: &Value,
 ) -> Result<Value, Failure> {
-    match &common.output_path {
+    match &st.compiled.output_path {
         None => Ok(output),
-        Some(p) => Ok(path::output_path(Some(p), &frame.scope(&output, context))?),
+        Some(p) => {
+            Ok(path::input_path_field(Some(p), &frame.scope(&output, context))?.into_owned())
+        }
     }
 }
 
@@ -203,37 +303,33 @@ fn output_path(
 /// `input`.
 fn apply_template(
     rt: &Runtime,
-    template_value: &Value,
+    template: &Template,
     input: &Value,
     frame: &Frame,
     context: &Value,
 ) -> Result<Value, Failure> {
     let mut random = rt.random.borrow_mut();
-    Ok(template::apply(
-        template_value,
-        &frame.scope(input, context),
-        &mut *random,
-    )?)
+    Ok(template.apply(&frame.scope(input, context), &mut *random)?)
 }
 
 /// `Parameters` over the effective input, checked against the payload quota ("After
-/// `Parameters` processing, the input of a state is larger than the payload size quota").
+/// `Parameters` processing, the input of a state is larger than the payload size quota");
+/// with the size it measured.
 fn parameters<'v>(
     rt: &Runtime,
     st: &StateInfo<'_>,
-    common: &Common,
     effective: Cow<'v, Value>,
     frame: &Frame,
     context: &Value,
-) -> Result<Cow<'v, Value>, Failure> {
-    match &common.parameters {
-        None => Ok(effective),
+) -> Result<(Cow<'v, Value>, Option<usize>), Failure> {
+    match &st.compiled.parameters {
+        None => Ok((effective, None)),
         Some(p) => {
             let value = apply_template(rt, p, &effective, frame, context)?;
-            check_size(&value, || {
+            let size = limit_size(json_size(&value), || {
                 format!("the input of state '{}' after Parameters", st.name)
             })?;
-            Ok(Cow::Owned(value))
+            Ok((Cow::Owned(value), Some(size)))
         }
     }
 }
@@ -242,7 +338,7 @@ fn parameters<'v>(
 /// state entry; they are stored only once the state succeeds.
 fn assign_jsonpath(
     rt: &Runtime,
-    assign: Option<&Map<String, Value>>,
+    assign: Option<&Template>,
     input: &Value,
     frame: &Frame,
     context: &Value,
@@ -250,7 +346,7 @@ fn assign_jsonpath(
     let Some(assign) = assign else {
         return Ok(None);
     };
-    match apply_template(rt, &Value::Object(assign.clone()), input, frame, context)? {
+    match apply_template(rt, assign, input, frame, context)? {
         Value::Object(values) => Ok(Some(values)),
         _ => unreachable!("a template object evaluates to an object"),
     }
@@ -322,6 +418,8 @@ fn store(frame: &mut Frame, assigned: Option<Map<String, Value>>) {
 pub(crate) struct Attempted {
     pub result: Value,
     pub assigned: Option<Map<String, Value>>,
+    /// The result's size, when known without measuring.
+    pub size: Option<usize>,
 }
 
 /// The result of a Parallel or Map (the array of branch or iteration outputs) through `Assign`
@@ -330,29 +428,40 @@ fn attempted_from_array(
     rt: &Runtime,
     frame: &Frame,
     st: &StateInfo<'_>,
-    common: &Common,
     raw: &Value,
     context: &Value,
     result: Value,
+    size: Option<usize>,
 ) -> Result<Attempted, Failure> {
+    let common = st.state.common();
     match st.language {
         QueryLanguage::JSONPath => {
-            let assigned = assign_jsonpath(rt, common.assign.as_ref(), &result, frame, context)?;
-            let result = match &common.result_selector {
-                Some(selector) => apply_template(rt, selector, &result, frame, context)?,
-                None => result,
+            let compiled = st.compiled;
+            let assigned = assign_jsonpath(rt, compiled.assign.as_ref(), &result, frame, context)?;
+            let (result, size) = match &compiled.result_selector {
+                Some(selector) => (apply_template(rt, selector, &result, frame, context)?, None),
+                None => (result, size),
             };
-            Ok(Attempted { result, assigned })
+            Ok(Attempted {
+                result,
+                assigned,
+                size,
+            })
         }
         QueryLanguage::JSONata => {
             let states = states_binding(raw, context, Some(("result", &result)));
             let assigned = assign_jsonata(rt, frame, common.assign.as_ref(), &states)?;
-            Ok(Attempted { result, assigned })
+            Ok(Attempted {
+                result,
+                assigned,
+                size,
+            })
         }
     }
 }
 
-/// Runs `attempt` (given the raw state input) until it succeeds, retrying as the retriers say (waiting on the virtual
+/// Runs `attempt` (given the raw state input; it may take from it only when no retry, catcher
+/// or `ResultPath` will read it again) until it succeeds, retrying as the retriers say (waiting on the virtual
 /// clock); then applies `ResultPath` and `OutputPath` (JSONPath) or `Output` (JSONata). When
 /// retries are exhausted, the first matching catcher decides the output and the next state.
 ///
@@ -369,7 +478,7 @@ async fn with_error_handling<'s, F>(
     mut attempt: F,
 ) -> Result<Step<'s>, Failure>
 where
-    F: AsyncFnMut(&Frame, &Value) -> Result<Attempted, Failure>,
+    F: AsyncFnMut(&Frame, &mut Value) -> Result<Attempted, Failure>,
 {
     let common = st.state.common();
     // Only Task, Parallel and Map come here, and they all have Retry/Catch fields.
@@ -381,14 +490,20 @@ where
     let mut retry = RetryState::new(handling.retry.as_deref().unwrap_or(&[]));
     let mut raw_input = raw_input;
     loop {
-        let failure = match attempt(frame, &raw_input).await {
+        let failure = match attempt(frame, &mut raw_input).await {
             Ok(done) => {
                 // Placing the result can fail (States.ResultPathMatchFailure), and that failure is
                 // retried and caught like the task's own; keep the input for that case.
                 let keep = (common.result_path.is_some() || common.output.is_some())
                     .then(|| raw_input.clone());
                 match finish(rt, frame, common, st, raw_input, context, done) {
-                    Ok(output) => return Ok(Step::default(output)),
+                    Ok((output, size)) => {
+                        return Ok(Step {
+                            output,
+                            next: Next::Default,
+                            size,
+                        })
+                    }
                     Err(failure) => match keep {
                         Some(kept) => {
                             raw_input = kept;
@@ -407,16 +522,20 @@ where
             continue;
         }
         let catchers = handling.catch.as_deref().unwrap_or(&[]);
-        let Some(catcher) = find_catcher(catchers, &failure) else {
+        let Some((index, catcher)) = find_catcher(catchers, &failure) else {
             return Err(failure);
         };
         let error_output = failure.to_error_output();
+        let compiled = &st.compiled.catchers[index];
         let (output, assigned) = match st.language {
             QueryLanguage::JSONPath => {
-                let assigned =
-                    assign_jsonpath(rt, catcher.assign.as_ref(), &error_output, frame, context)?;
-                let output =
-                    path::apply_result_path(raw_input, catcher.result_path.as_ref(), error_output)?;
+                let assign = compiled.assign.as_ref();
+                let assigned = assign_jsonpath(rt, assign, &error_output, frame, context)?;
+                let output = path::apply_result_path_field(
+                    raw_input,
+                    compiled.result_path.as_ref(),
+                    error_output,
+                )?;
                 (output, assigned)
             }
             QueryLanguage::JSONata => {
@@ -431,7 +550,8 @@ where
         store(frame, assigned);
         return Ok(Step {
             output,
-            next: Next::To(&catcher.next),
+            next: Next::To(&compiled.next),
+            size: None,
         });
     }
 }
@@ -446,20 +566,31 @@ fn finish(
     raw_input: Value,
     context: &Value,
     done: Attempted,
-) -> Result<Value, Failure> {
-    let output = match st.language {
+) -> Result<(Value, Option<usize>), Failure> {
+    let compiled = st.compiled;
+    let (output, size) = match st.language {
         QueryLanguage::JSONPath => {
-            let placed =
-                path::apply_result_path(raw_input, common.result_path.as_ref(), done.result)?;
-            output_path(common, placed, frame, context)?
+            // The output is the result itself without ResultPath and OutputPath.
+            let size = done
+                .size
+                .filter(|_| compiled.result_path.is_none() && compiled.output_path.is_none());
+            let placed = path::apply_result_path_field(
+                raw_input,
+                compiled.result_path.as_ref(),
+                done.result,
+            )?;
+            (output_path(st, placed, frame, context)?, size)
         }
         QueryLanguage::JSONata => {
             let states = states_binding(&raw_input, context, Some(("result", &done.result)));
-            jsonata_field(rt, frame, common.output.as_ref(), &states)?.unwrap_or(done.result)
+            match jsonata_field(rt, frame, common.output.as_ref(), &states)? {
+                Some(output) => (output, None),
+                None => (done.result, done.size),
+            }
         }
     };
     store(frame, done.assigned);
-    Ok(output)
+    Ok((output, size))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
 
 use super::{
     attempted_from_array, child_frame, input_path, jsonata_field, parameters, run_concurrently,
-    run_scope, states_binding, with_error_handling, Attempted, LocalFuture, Step,
+    run_scope, states_binding, with_error_handling, Attempted, LocalFuture, Output, Step,
 };
 use crate::error::Failure;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
@@ -27,13 +27,16 @@ pub(super) async fn run<'s>(
 ) -> Result<Step<'s>, Failure> {
     let common = &parallel.common;
     let context = rt.context(st, ContextExtra::default());
-    let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
+    let attempt = async |frame: &Frame, raw: &mut Value| -> Result<Attempted, Failure> {
+        let raw = &*raw;
         // Built per attempt: `$$.State.RetryCount` counts the retries so far.
         let context = rt.context(st, ContextExtra::default());
         let branch_input = match st.language {
             QueryLanguage::JSONPath => {
-                let effective = input_path(common, raw, frame, &context)?;
-                parameters(rt, st, common, effective, frame, &context)?.into_owned()
+                let effective = input_path(st, raw, frame, &context)?;
+                parameters(rt, st, effective, frame, &context)?
+                    .0
+                    .into_owned()
             }
             QueryLanguage::JSONata => {
                 let states = states_binding(raw, &context, None);
@@ -46,21 +49,27 @@ pub(super) async fn run<'s>(
         let results = run_concurrently(
             branches.len(),
             0,
-            |i| -> LocalFuture<'_, Result<Value, Failure>> {
+            |i| -> LocalFuture<'_, Result<Output, Failure>> {
                 let branch = &branches[i];
+                let scope = &st.compiled.children[i];
                 let mut child = child_frame(frame, true, branch.query_language);
                 let input = branch_input.clone();
                 Box::pin(async move {
-                    run_scope(rt, &mut child, &branch.states, &branch.start_at, input).await
+                    run_scope(rt, &mut child, &scope.start, input, (None, None)).await
                 })
             },
             |_, result| result.is_ok(),
         )
         .await;
         let mut outputs = Vec::with_capacity(results.len());
+        // The array's size: its brackets, commas and the measured branch outputs.
+        let mut size = 2 + results.len().saturating_sub(1);
         for result in results {
             match result {
-                Some(Ok(output)) => outputs.push(output),
+                Some(Ok(output)) => {
+                    size += output.size;
+                    outputs.push(output.value)
+                }
                 Some(Err(failure)) => {
                     rt.record(frame, "ParallelStateFailed", || None);
                     return Err(failure);
@@ -69,7 +78,8 @@ pub(super) async fn run<'s>(
             }
         }
         rt.record(frame, "ParallelStateSucceeded", || None);
-        attempted_from_array(rt, frame, st, common, raw, &context, Value::Array(outputs))
+        let size = (outputs.len() == branches.len()).then_some(size);
+        attempted_from_array(rt, frame, st, raw, &context, Value::Array(outputs), size)
     };
     with_error_handling(rt, frame, st, input, &context, attempt).await
 }

@@ -4,7 +4,7 @@
 
 use super::{
     assign_jsonata, assign_jsonpath, input_path, jsonata_field, output_path, parameters,
-    states_binding, store, Step,
+    states_binding, store, Next, Step,
 };
 use crate::data::path;
 use crate::error::Failure;
@@ -32,18 +32,28 @@ pub(super) fn run(
             if plain {
                 return Ok(Step::default(input));
             }
-            let effective = input_path(common, &input, frame, &context)?;
-            let effective = parameters(rt, st, common, effective, frame, &context)?;
+            let c = st.compiled;
+            let effective = input_path(st, &input, frame, &context)?;
+            let (effective, measured) = parameters(rt, st, effective, frame, &context)?;
             // `Result` is the output of the "virtual task"; it wins over `Parameters`.
             let result = match &pass.result {
                 Some(r) => r.clone(),
                 None => effective.into_owned(),
             };
-            let assigned = assign_jsonpath(rt, common.assign.as_ref(), &result, frame, &context)?;
-            let placed = path::apply_result_path(input, common.result_path.as_ref(), result)?;
-            let output = output_path(common, placed, frame, &context)?;
+            let assigned = assign_jsonpath(rt, c.assign.as_ref(), &result, frame, &context)?;
+            // The output is what Parameters built (and measured) without Result, ResultPath and
+            // OutputPath.
+            let size = measured.filter(|_| {
+                pass.result.is_none() && c.result_path.is_none() && c.output_path.is_none()
+            });
+            let placed = path::apply_result_path_field(input, c.result_path.as_ref(), result)?;
+            let output = output_path(st, placed, frame, &context)?;
             store(frame, assigned);
-            Ok(Step::default(output))
+            Ok(Step {
+                output,
+                next: Next::Default,
+                size,
+            })
         }
         QueryLanguage::JSONata => {
             let states = states_binding(&input, &context, None);

@@ -5,6 +5,7 @@ use super::{input_path, jsonata_field, output_path, states_binding, Next, Step};
 use crate::error::Failure;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::Value;
+use std::borrow::Cow;
 use wfc_compiler::asl::{QueryLanguage, Succeed};
 
 pub(super) fn run(
@@ -18,8 +19,11 @@ pub(super) fn run(
     let context = rt.context(st, ContextExtra::default());
     let output = match st.language {
         QueryLanguage::JSONPath => {
-            let effective = input_path(common, &input, frame, &context)?.into_owned();
-            output_path(common, effective, frame, &context)?
+            let effective = match input_path(st, &input, frame, &context)? {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(value) => Some(value),
+            };
+            output_path(st, effective.unwrap_or(input), frame, &context)?
         }
         QueryLanguage::JSONata => {
             let states = states_binding(&input, &context, None);
@@ -29,5 +33,6 @@ pub(super) fn run(
     Ok(Step {
         output,
         next: Next::End,
+        size: None,
     })
 }

@@ -33,7 +33,8 @@ pub(super) async fn run<'s>(
     let (integration, pattern) = parse_resource(&task.resource);
     // Activities are answered with their token too (a worker's SendTaskSuccess).
     let callback = pattern == Pattern::WaitForTaskToken || integration == Integration::Activity;
-    let attempt = async |frame: &Frame, raw: &Value| -> Result<Attempted, Failure> {
+    let attempt = async |frame: &Frame, raw: &mut Value| -> Result<Attempted, Failure> {
+        let raw = &*raw;
         // A fresh token per attempt: `$$.Task.Token` must be in the context before Parameters,
         // and `$$.State.RetryCount` counts the retries so far.
         let token = callback.then(|| Callbacks::new_token(&mut *rt.random.borrow_mut()));
@@ -51,29 +52,39 @@ pub(super) async fn run<'s>(
         };
         match st.language {
             QueryLanguage::JSONPath => {
-                let effective = input_path(common, raw, frame, &context)?;
+                let effective = input_path(st, raw, frame, &context)?;
                 let scope = frame.scope(&effective, &context);
-                let timeout = match (&task.timeout_seconds, &task.timeout_seconds_path) {
-                    (_, Some(p)) => path::seconds_path("TimeoutSecondsPath", p, &scope)? as f64,
+                let c = st.compiled;
+                let timeout = match (&task.timeout_seconds, &c.timeout_seconds_path) {
+                    (_, Some(p)) => {
+                        path::seconds_path_field("TimeoutSecondsPath", p, &scope)? as f64
+                    }
                     (Some(n), None) => literal(n, "TimeoutSeconds")?,
                     (None, None) => DEFAULT_TIMEOUT_SECONDS,
                 };
-                let heartbeat = match (&task.heartbeat_seconds, &task.heartbeat_seconds_path) {
+                let heartbeat = match (&task.heartbeat_seconds, &c.heartbeat_seconds_path) {
                     (_, Some(p)) => {
-                        Some(path::seconds_path("HeartbeatSecondsPath", p, &scope)? as f64)
+                        Some(path::seconds_path_field("HeartbeatSecondsPath", p, &scope)? as f64)
                     }
                     (Some(n), None) => Some(literal(n, "HeartbeatSeconds")?),
                     (None, None) => None,
                 };
-                let params = parameters(rt, st, common, effective, frame, &context)?.into_owned();
+                let params = parameters(rt, st, effective, frame, &context)?
+                    .0
+                    .into_owned();
                 let raw_result = invoke(rt, frame, st, call, params, timeout, heartbeat).await?;
+                let compiled = st.compiled;
                 let assigned =
-                    assign_jsonpath(rt, common.assign.as_ref(), &raw_result, frame, &context)?;
-                let result = match &common.result_selector {
+                    assign_jsonpath(rt, compiled.assign.as_ref(), &raw_result, frame, &context)?;
+                let result = match &compiled.result_selector {
                     Some(selector) => apply_template(rt, selector, &raw_result, frame, &context)?,
                     None => raw_result,
                 };
-                Ok(Attempted { result, assigned })
+                Ok(Attempted {
+                    result,
+                    assigned,
+                    size: None,
+                })
             }
             QueryLanguage::JSONata => {
                 let states = states_binding(raw, &context, None);
@@ -107,7 +118,11 @@ pub(super) async fn run<'s>(
                 let result = invoke(rt, frame, st, call, args, timeout, heartbeat).await?;
                 let states = states_binding(raw, &context, Some(("result", &result)));
                 let assigned = assign_jsonata(rt, frame, common.assign.as_ref(), &states)?;
-                Ok(Attempted { result, assigned })
+                Ok(Attempted {
+                    result,
+                    assigned,
+                    size: None,
+                })
             }
         }
     };

@@ -10,6 +10,7 @@ use crate::data::{self, path};
 use crate::error::Failure;
 use crate::runtime::{ContextExtra, Frame, Runtime, StateInfo};
 use serde_json::Value;
+use std::borrow::Cow;
 use wfc_compiler::asl::{IntOrExpr, QueryLanguage, Wait};
 
 pub(super) async fn run(
@@ -23,23 +24,31 @@ pub(super) async fn run(
     let context = rt.context(st, ContextExtra::default());
     match st.language {
         QueryLanguage::JSONPath => {
-            let effective = input_path(common, &input, frame, &context)?;
+            let effective = input_path(st, &input, frame, &context)?;
             let scope = frame.scope(&effective, &context);
             let until = if let Some(seconds) = &wait.seconds {
                 after_seconds(rt, literal_seconds(seconds)?)
-            } else if let Some(p) = &wait.seconds_path {
-                after_seconds(rt, path::seconds_path("SecondsPath", p, &scope)? as f64)
+            } else if let Some(p) = &st.compiled.seconds_path {
+                after_seconds(
+                    rt,
+                    path::seconds_path_field("SecondsPath", p, &scope)? as f64,
+                )
             } else if let Some(text) = &wait.timestamp {
                 timestamp(text)?
-            } else if let Some(p) = &wait.timestamp_path {
-                path::timestamp_path("TimestampPath", p, &scope)?.timestamp_millis()
+            } else if let Some(p) = &st.compiled.timestamp_path {
+                path::timestamp_path_field("TimestampPath", p, &scope)?.timestamp_millis()
             } else {
                 return Err(no_duration());
             };
             rt.clock.sleep_until(until).await;
             let assigned =
-                assign_jsonpath(rt, common.assign.as_ref(), &effective, frame, &context)?;
-            let output = output_path(common, effective.into_owned(), frame, &context)?;
+                assign_jsonpath(rt, st.compiled.assign.as_ref(), &effective, frame, &context)?;
+            // Without InputPath the input moves on, uncopied.
+            let effective = match effective {
+                Cow::Borrowed(_) => None,
+                Cow::Owned(value) => Some(value),
+            };
+            let output = output_path(st, effective.unwrap_or(input), frame, &context)?;
             store(frame, assigned);
             Ok(Step::default(output))
         }

@@ -18,90 +18,150 @@ use std::cmp::Ordering;
 use serde_json::Value;
 use wfc_compiler::asl::{ChoiceRule, ComparisonKind, ComparisonOperator};
 
-use super::path::{parse, select};
+use super::path::{select_cow, PathField};
 use super::{json_text, DataError, Scope};
 
 /// Whether `rule` holds for `scope` (whose `input` is the Choice state's effective input).
 /// `And` and `Or` stop at the first rule that decides, as the spec says.
 pub fn matches(rule: &ChoiceRule, scope: &Scope) -> Result<bool, DataError> {
-    if let Some(rules) = &rule.and {
-        for r in rules {
-            if !matches(r, scope)? {
-                return Ok(false);
-            }
-        }
-        return Ok(true);
-    }
-    if let Some(rules) = &rule.or {
-        for r in rules {
-            if matches(r, scope)? {
-                return Ok(true);
-            }
-        }
-        return Ok(false);
-    }
-    if let Some(r) = &rule.not {
-        return Ok(!matches(r, scope)?);
-    }
-    if rule.condition.is_some() {
-        return Err(DataError::runtime(
-            "A JSONata 'Condition' is not a JSONPath Choice rule: evaluate it with JSONata",
-        ));
-    }
-    let mut operators = rule.comparisons();
-    let (Some((op, operand)), None) = (operators.next(), operators.next()) else {
-        return Err(DataError::runtime(
-            "A Choice rule needs 'And', 'Or', 'Not' or exactly one comparison operator",
-        ));
-    };
-    let Some(variable) = rule.variable.as_deref() else {
-        return Err(DataError::runtime(format!(
-            "The Choice rule with '{}' has no 'Variable'",
-            op.name
-        )));
-    };
-    compare(variable, op, operand, scope)
+    Rule::new(rule).matches(scope)
 }
 
-/// One comparison: reads the variable (and a `…Path` operand), then applies the operator.
-fn compare(
-    variable: &str,
+/// A Choice rule parsed once, when the machine is prepared: paths parsed, the operator and its
+/// relation looked up. A malformed rule keeps its error, raised when the rule is evaluated (a
+/// rule after the one that matches is never evaluated, so never fails).
+#[derive(Debug, Clone)]
+pub enum Rule {
+    And(Vec<Rule>),
+    Or(Vec<Rule>),
+    Not(Box<Rule>),
+    Compare(Box<Comparison>),
+    Invalid(DataError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    variable: PathField,
     op: ComparisonOperator,
-    operand: &Value,
-    scope: &Scope,
-) -> Result<bool, DataError> {
-    let value = select(&parse(variable)?, scope)?;
-    if op.kind == ComparisonKind::TypeTest {
-        if value.is_none() && op.name != "IsPresent" {
-            return Err(invalid_path(variable));
+    operand: Operand,
+    relation: Result<&'static [Ordering], DataError>,
+}
+
+#[derive(Debug, Clone)]
+enum Operand {
+    Literal(Value),
+    Path(PathField),
+    /// A `…Path` operator whose operand is not a string.
+    NotAPath(DataError),
+}
+
+impl Rule {
+    pub fn new(rule: &ChoiceRule) -> Rule {
+        if let Some(rules) = &rule.and {
+            return Rule::And(rules.iter().map(Rule::new).collect());
         }
-        return type_test::test(op.name, value.as_ref(), operand);
-    }
-    let value = value.ok_or_else(|| invalid_path(variable))?;
-    let operand = if op.is_path {
-        let text = operand.as_str().ok_or_else(|| {
-            DataError::runtime(format!(
+        if let Some(rules) = &rule.or {
+            return Rule::Or(rules.iter().map(Rule::new).collect());
+        }
+        if let Some(r) = &rule.not {
+            return Rule::Not(Box::new(Rule::new(r)));
+        }
+        if rule.condition.is_some() {
+            return Rule::Invalid(DataError::runtime(
+                "A JSONata 'Condition' is not a JSONPath Choice rule: evaluate it with JSONata",
+            ));
+        }
+        let mut operators = rule.comparisons();
+        let (Some((op, operand)), None) = (operators.next(), operators.next()) else {
+            return Rule::Invalid(DataError::runtime(
+                "A Choice rule needs 'And', 'Or', 'Not' or exactly one comparison operator",
+            ));
+        };
+        let Some(variable) = rule.variable.as_deref() else {
+            return Rule::Invalid(DataError::runtime(format!(
+                "The Choice rule with '{}' has no 'Variable'",
+                op.name
+            )));
+        };
+        let operand = match (op.is_path, operand.as_str()) {
+            (false, _) => Operand::Literal(operand.clone()),
+            (true, Some(text)) => Operand::Path(PathField::new(text)),
+            (true, None) => Operand::NotAPath(DataError::runtime(format!(
                 "{} takes a path, found {}",
                 op.name,
                 json_text(operand)
-            ))
-        })?;
-        Cow::Owned(select(&parse(text)?, scope)?.ok_or_else(|| invalid_path(text))?)
-    } else {
-        Cow::Borrowed(operand)
-    };
-    if op.name == "StringMatches" {
-        return string::matches(&value, &operand);
+            ))),
+        };
+        Rule::Compare(Box::new(Comparison {
+            variable: PathField::new(variable),
+            op,
+            operand,
+            relation: relation(op),
+        }))
     }
-    let order = match op.kind {
-        ComparisonKind::String => string::order(&value, &operand),
-        ComparisonKind::Numeric => numeric::order(&value, &operand),
-        ComparisonKind::Boolean => boolean::order(&value, &operand),
-        ComparisonKind::Timestamp => timestamp::order(&value, &operand),
-        ComparisonKind::TypeTest => unreachable!("handled above"),
-    };
-    let relation = relation(op)?;
-    Ok(order.is_some_and(|o| relation.contains(&o)))
+
+    /// Whether the rule holds for `scope`.
+    pub fn matches(&self, scope: &Scope) -> Result<bool, DataError> {
+        match self {
+            Rule::And(rules) => {
+                for r in rules {
+                    if !r.matches(scope)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            Rule::Or(rules) => {
+                for r in rules {
+                    if r.matches(scope)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Rule::Not(r) => Ok(!r.matches(scope)?),
+            Rule::Compare(c) => c.holds(scope),
+            Rule::Invalid(e) => Err(e.clone()),
+        }
+    }
+}
+
+impl Comparison {
+    /// Reads the variable (and a `…Path` operand), then applies the operator.
+    fn holds(&self, scope: &Scope) -> Result<bool, DataError> {
+        let op = self.op;
+        let variable = &self.variable.text;
+        let value = select_cow(self.variable.path()?, scope)?;
+        if op.kind == ComparisonKind::TypeTest {
+            if value.is_none() && op.name != "IsPresent" {
+                return Err(invalid_path(variable));
+            }
+            let Operand::Literal(operand) = &self.operand else {
+                unreachable!("type tests have no Path form")
+            };
+            return type_test::test(op.name, value.as_deref(), operand);
+        }
+        let value = value.ok_or_else(|| invalid_path(variable))?;
+        let operand = match &self.operand {
+            Operand::Literal(operand) => Cow::Borrowed(operand),
+            Operand::Path(field) => {
+                select_cow(field.path()?, scope)?.ok_or_else(|| invalid_path(&field.text))?
+            }
+            Operand::NotAPath(e) => return Err(e.clone()),
+        };
+        if op.name == "StringMatches" {
+            return string::matches(&value, &operand);
+        }
+        let order = match op.kind {
+            ComparisonKind::String => string::order(&value, &operand),
+            ComparisonKind::Numeric => numeric::order(&value, &operand),
+            ComparisonKind::Boolean => boolean::order(&value, &operand),
+            ComparisonKind::Timestamp => timestamp::order(&value, &operand),
+            ComparisonKind::TypeTest => unreachable!("handled above"),
+        };
+        let relation = self.relation.clone()?;
+        Ok(order.is_some_and(|o| relation.contains(&o)))
+    }
 }
 
 /// The orderings an operator accepts, from its name: `…Equals`, `…LessThan`, ….
