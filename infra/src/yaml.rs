@@ -4,6 +4,9 @@
 //! JSON's escapes (a JSON string is a valid YAML double-quoted scalar), so no value can be read
 //! back as a number, a boolean or a tag. Intrinsic functions are written in their long form
 //! (`Fn::Sub:`, `Ref:`), which the JSON model can hold. Same value in, same bytes out.
+//! Why not a crate: `serde_yaml` is archived and unmaintained, and its successors quote a string
+//! only when they judge it ambiguous; quoting every string is what keeps a template's values
+//! exactly what the model says, in a few dozen lines.
 
 use serde_json::Value;
 
