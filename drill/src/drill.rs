@@ -1,0 +1,907 @@
+//! The drill loop and its report.
+//!
+//! One virtual clock: the world moves one second at a time; the events it emits go through the
+//! compiled EventBridge rules (the `wfc-events` matcher and input transformer); a matching rule's
+//! target runs (`start_workflow`, which starts an execution through the world's Step Functions
+//! with its once-only name; SNS; `wake_waiter`); each execution runs the compiled state machine
+//! in the engine, whose tasks run the real activities on the world's ports (the activity's own
+//! sleeps on tokio's paused clock, the call's virtual time added to the task). An on-call person
+//! answers approval requests after `operator_response`.
+//!
+//! Known simplification: an execution runs on from a start or an answered approval until it
+//! ends or parks again, so two executions only interleave at their parks (approvals); the
+//! world's clock never goes back, so an execution that acts "earlier" than the world acts at the
+//! world's time.
+
+use crate::dispatch::{dispatch, SimEnv};
+use crate::latency::Latency;
+use crate::ports::CallClock;
+use crate::world::{secs, Answer, Millis, World, STEP};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use wfc_compiler::asl::StateMachine;
+use wfc_compiler::dsl::activity_of_placeholder;
+use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
+use wfc_engine::{Engine, Execution, Options as EngineOptions, Outcome, DEFAULT_START_TIME};
+use wfc_events::{InputTransformer, Pattern};
+use wfc_stack::{Database, Stack};
+
+/// A scenario: what goes wrong, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Scenario {
+    pub name: &'static str,
+    pub summary: &'static str,
+}
+
+pub const SCENARIOS: &[Scenario] = &[Scenario {
+    name: "primary-db-down",
+    summary: "the primary database's host stops answering (no RDS event); the alarms, the health check and the failover do the rest",
+}];
+
+/// The three example stacks, by name.
+pub const STACKS: &[(&str, &str)] = &[
+    ("rds", include_str!("../../examples/woocommerce/stack.toml")),
+    (
+        "aurora",
+        include_str!("../../examples/woocommerce/stack-aurora.toml"),
+    ),
+    (
+        "self-managed",
+        include_str!("../../examples/woocommerce/stack-self-managed.toml"),
+    ),
+];
+
+/// A deliberately broken failover, to prove an invariant catches what it guards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// As compiled.
+    AsBuilt,
+    /// The old primary is not fenced (the fence task answers "fenced" without acting).
+    NoFencing,
+    /// Order ids are not reserved on the promoted database.
+    NoIdReservation,
+    /// The write gate is not closed (gate tasks succeed without acting).
+    NoWriteGate,
+}
+
+impl Variant {
+    pub fn parse(name: &str) -> Option<Variant> {
+        Some(match name {
+            "as-built" => Variant::AsBuilt,
+            "no-fencing" => Variant::NoFencing,
+            "no-id-reservation" => Variant::NoIdReservation,
+            "no-write-gate" => Variant::NoWriteGate,
+            _ => return None,
+        })
+    }
+
+    /// The activity this variant skips (answered with a made-up success).
+    fn skipped(self) -> Option<&'static str> {
+        match self {
+            Variant::AsBuilt => None,
+            Variant::NoFencing => Some("fence_primary"),
+            Variant::NoIdReservation => Some("reserve_order_ids"),
+            Variant::NoWriteGate => Some("gate_writes"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DrillOptions {
+    pub scenario: String,
+    /// The stack's name (`rds`, `aurora`, `self-managed`) or a path's text via `stack_text`.
+    pub stack_name: String,
+    pub stack_text: String,
+    pub seed: u64,
+    pub latency: Latency,
+    pub variant: Variant,
+}
+
+impl DrillOptions {
+    pub fn new(scenario: &str, stack: &str, seed: u64) -> Result<DrillOptions, String> {
+        let text = STACKS
+            .iter()
+            .find(|(n, _)| *n == stack)
+            .map(|(_, t)| t.to_string())
+            .ok_or_else(|| {
+                format!(
+                    "no example stack `{stack}`; known: {}",
+                    STACKS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        if !SCENARIOS.iter().any(|s| s.name == scenario) {
+            return Err(format!(
+                "no scenario `{scenario}`; `wfc drill --list` shows them: {}",
+                SCENARIOS
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        Ok(DrillOptions {
+            scenario: scenario.into(),
+            stack_name: stack.into(),
+            stack_text: text,
+            seed,
+            latency: Latency::default_model(),
+            variant: Variant::AsBuilt,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub name: String,
+    pub start_seconds: f64,
+    pub end_seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskTrace {
+    pub execution: String,
+    pub state: String,
+    pub activity: String,
+    pub start_seconds: f64,
+    pub seconds: f64,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExecutionReport {
+    pub name: String,
+    pub status: String,
+    pub start_seconds: f64,
+    pub end_seconds: Option<f64>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub scenario: String,
+    pub stack: String,
+    pub seed: u64,
+    pub variant: String,
+    /// `recovered`, `not_recovered`.
+    pub outcome: String,
+    pub outage_start_seconds: f64,
+    pub rto_seconds: Option<f64>,
+    pub rpo_orders_lost: usize,
+    pub rpo_seconds: f64,
+    /// Orders not in the new primary, but held by the old primary's storage for reconciliation.
+    pub orders_pending_reconciliation: Vec<u64>,
+    pub orchestration_overhead_seconds: Option<f64>,
+    /// The unavoidable durations subtracted from the RTO for the overhead.
+    pub critical_path: BTreeMap<String, f64>,
+    pub phases: Vec<Phase>,
+    pub fenced: Vec<String>,
+    pub notifications: Vec<Value>,
+    pub executions: Vec<ExecutionReport>,
+    pub tasks: Vec<TaskTrace>,
+    pub checkouts: BTreeMap<String, usize>,
+    pub timeline: Vec<(f64, String)>,
+    pub invariant_violations: Vec<crate::world::Violation>,
+}
+
+struct Running {
+    name: String,
+    execution: Execution,
+    started: Millis,
+    /// Approval tokens already scheduled for an answer.
+    answering: BTreeSet<String>,
+}
+
+/// The shared pieces every execution's task handlers need.
+struct Shared {
+    world: Arc<Mutex<World>>,
+    rt: tokio::runtime::Runtime,
+    warm: Mutex<BTreeSet<String>>,
+    tasks: Mutex<Vec<TaskTrace>>,
+    home: String,
+    variant: Variant,
+}
+
+impl Shared {
+    /// Runs `activity` on the world at virtual time `now`; the result and the virtual seconds
+    /// the call took (its control-plane calls and its own waits).
+    fn run_activity(
+        &self,
+        activity: &str,
+        payload: Value,
+        now: Millis,
+    ) -> (Result<Value, (String, String)>, f64) {
+        {
+            let mut w = self.world.lock().expect("world");
+            w.advance_to(now);
+        }
+        let origin = now.max(self.world.lock().expect("world").now);
+        let env_world = self.world.clone();
+        let (result, elapsed) = self.rt.block_on(async {
+            let base = tokio::time::Instant::now();
+            let env = SimEnv {
+                world: env_world,
+                clock: CallClock { origin, base },
+                home: self.home.clone(),
+                activity: activity.to_string(),
+            };
+            let r = dispatch(activity, payload, &env).await;
+            (r, base.elapsed().as_secs_f64())
+        });
+        let result = result.map_err(|e| (e.name().to_string(), e.to_string()));
+        (result, elapsed + (origin - now) as f64 / 1000.0)
+    }
+
+    fn handler(self: &Arc<Self>, execution: String) -> Handlers {
+        let shared = self.clone();
+        let exec = execution.clone();
+        let lambda = move |request: &TaskRequest| {
+            let activity = request
+                .function_name
+                .as_deref()
+                .and_then(activity_of_placeholder)
+                .unwrap_or("unknown")
+                .to_string();
+            let lat = shared.world.lock().expect("world").lat.clone();
+            let cold = if shared.warm.lock().expect("warm").insert(activity.clone()) {
+                lat.get("lambda_cold_start")
+            } else {
+                0.0
+            };
+            let invoke = lat.get("lambda_invoke") + cold;
+            let at = request.now + secs(invoke);
+            let (result, elapsed) = if shared.variant.skipped() == Some(activity.as_str()) {
+                (Ok(skipped_output(&activity, &request.payload)), 0.0)
+            } else {
+                shared.run_activity(&activity, request.payload.clone(), at)
+            };
+            let seconds = invoke + elapsed;
+            let start = shared.world.lock().expect("world").seconds(request.now);
+            shared.tasks.lock().expect("tasks").push(TaskTrace {
+                execution: exec.clone(),
+                state: request.state_name.clone(),
+                activity: activity.clone(),
+                start_seconds: start,
+                seconds: (seconds * 1000.0).round() / 1000.0,
+                outcome: match &result {
+                    Ok(_) => "succeeded".into(),
+                    Err((name, _)) => name.clone(),
+                },
+            });
+            let outcome = match result {
+                Ok(v) => TaskOutcome::Succeeded(v),
+                Err((name, cause)) => TaskOutcome::failed(name, cause),
+            };
+            TaskOutcome::after(seconds, outcome)
+        };
+        let shared = self.clone();
+        // `sns:publish.waitForTaskToken`: the approval request, sent to the on-call.
+        let approval = move |request: &TaskRequest| {
+            let mut w = shared.world.lock().expect("world");
+            w.advance_to(request.now);
+            let at = w.now;
+            w.notifications.push(crate::world::Notification {
+                at,
+                topic: request.payload["TopicArn"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
+                subject: request.payload["Subject"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
+                message: request.payload["Message"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .into(),
+            });
+            TaskOutcome::Succeeded(
+                json!({ "MessageId": format!("approval-{}", w.notifications.len()) }),
+            )
+        };
+        Handlers::new()
+            .lambda_fallback(lambda)
+            .resource("arn:aws:states:::sns:publish", approval)
+    }
+}
+
+/// What a skipped task answers in a broken variant: the activity's success, as if it had acted.
+fn skipped_output(activity: &str, payload: &Value) -> Value {
+    match activity {
+        "fence_primary" => json!({
+            "outcome": "fenced", "method": "read_only", "detail": "skipped (broken variant)",
+            "maintenance": "set", "maintenance_detail": "skipped", "db_instance_id": payload["db_instance_id"],
+        }),
+        "reserve_order_ids" => json!({
+            "order_id_floor": 0, "previous_max_order_id": 0, "tables": [], "server": "skipped",
+        }),
+        "gate_writes" => json!({
+            "web_acl": payload["web_acl_name"], "gated": true, "changed": false,
+        }),
+        _ => json!({}),
+    }
+}
+
+/// The compiled rules of the DR region that have a pattern: (name, pattern, targets).
+fn compiled_rules(stack: &Stack) -> Vec<(String, Pattern, Vec<Value>)> {
+    let dr = stack.secondary().0.to_string();
+    wfc_workflows::woocommerce::rules::rules(stack)
+        .into_iter()
+        .filter(|r| r["Region"] == dr.as_str())
+        .filter_map(|r| {
+            let pattern = Pattern::parse(r["Rule"]["EventPattern"].as_str()?).ok()?;
+            let targets = r["Targets"].as_array().cloned().unwrap_or_default();
+            Some((r["Rule"]["Name"].as_str()?.to_string(), pattern, targets))
+        })
+        .collect()
+}
+
+pub fn run(options: &DrillOptions) -> Result<Report, String> {
+    let stack = Stack::load(&options.stack_text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("{e:?}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let start = DEFAULT_START_TIME;
+    let mut machines: BTreeMap<String, StateMachine> = BTreeMap::new();
+    for name in ["failover"] {
+        let compiled = wfc_workflows::build(name, &stack)
+            .ok_or("no such workflow")?
+            .map_err(|e| format!("{name} does not compile for this stack: {e:?}"))?;
+        machines.insert(stack.state_machine_arn(name), compiled.machine);
+    }
+    let rules = compiled_rules(&stack);
+    let world = Arc::new(Mutex::new(World::new(
+        &stack,
+        options.latency.clone(),
+        options.seed,
+        start,
+    )));
+    let lat = options.latency.clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let shared = Arc::new(Shared {
+        world: world.clone(),
+        rt,
+        warm: Mutex::new(BTreeSet::new()),
+        tasks: Mutex::new(Vec::new()),
+        home: stack.secondary().0.to_string(),
+        variant: options.variant,
+    });
+    let primary_db = world
+        .lock()
+        .expect("world")
+        .site(stack.primary().0)
+        .db_instance
+        .clone();
+    let dr = stack.secondary().0.to_string();
+    // The outage: five minutes into the drill, at a second the seed picks.
+    let outage_at = start + 300_000 + (options.seed % 60) as Millis * 1000;
+    let operator = secs(lat.get("operator_response"));
+    let ttl = secs(lat.get("dns_ttl"));
+    let max_end = start + 4 * 3_600_000;
+
+    let mut running: Vec<Running> = Vec::new();
+    let mut finished: Vec<ExecutionReport> = Vec::new();
+    let mut answers: Vec<(Millis, String, String)> = Vec::new(); // (at, execution, token)
+    let mut serving_since: Option<Millis> = None;
+    let mut last_end: Option<Millis> = None;
+    let mut phases: Vec<Phase> = Vec::new();
+    let mut t = start;
+    while t < max_end {
+        t += STEP;
+        if t == outage_at {
+            let mut w = world.lock().expect("world");
+            w.advance_to(t - STEP);
+            w.now = t - STEP;
+            w.fail_database(&primary_db);
+        }
+        world.lock().expect("world").advance_to(t);
+        // Events due now, through the compiled rules.
+        let due: Vec<Value> = {
+            let mut w = world.lock().expect("world");
+            let (due, later): (Vec<_>, Vec<_>) = w.outbox.drain(..).partition(|(at, _)| *at <= t);
+            w.outbox = later;
+            due.into_iter().map(|(_, e)| e).collect()
+        };
+        for event in due {
+            for (rule, pattern, targets) in &rules {
+                if !pattern.matches(&event) {
+                    continue;
+                }
+                world
+                    .lock()
+                    .expect("world")
+                    .note(format!("event matches rule {rule}"));
+                for target in targets {
+                    deliver(&shared, target, &event, t);
+                }
+            }
+        }
+        // Executions the world's Step Functions started.
+        let starts: Vec<(Millis, String)> = {
+            let mut w = world.lock().expect("world");
+            let (now, later): (Vec<_>, Vec<_>) = w.started.drain(..).partition(|(at, _)| *at <= t);
+            w.started = later;
+            now
+        };
+        for (at, name) in starts {
+            let (arn, input) = {
+                let w = world.lock().expect("world");
+                let e = &w.executions[&name];
+                (e.state_machine_arn.clone(), e.input.clone())
+            };
+            let Some(machine) = machines.get(&arn) else {
+                world
+                    .lock()
+                    .expect("world")
+                    .note(format!("execution {name}: the drill does not run {arn}"));
+                continue;
+            };
+            let engine = Engine::new(machine.clone())
+                .with_handlers(shared.handler(name.clone()))
+                .with_options(EngineOptions {
+                    seed: options.seed,
+                    start_time: at,
+                    execution_name: Some(name.clone()),
+                    state_machine_arn: arn.clone(),
+                    history: true,
+                    ..EngineOptions::default()
+                });
+            let input: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
+            let execution = engine.start(input);
+            running.push(Running {
+                name,
+                execution,
+                started: at,
+                answering: BTreeSet::new(),
+            });
+        }
+        // The on-call answers approval requests.
+        for r in running.iter_mut() {
+            for task in r.execution.pending_tasks() {
+                if r.answering.insert(task.token.clone()) {
+                    answers.push((t + operator, r.name.clone(), task.token.clone()));
+                }
+            }
+        }
+        let (now_answers, later): (Vec<_>, Vec<_>) =
+            answers.drain(..).partition(|(at, _, _)| *at <= t);
+        answers = later;
+        for (at, name, token) in now_answers {
+            if let Some(r) = running.iter_mut().find(|r| r.name == name) {
+                let behind = (at - r.execution.now()) as f64 / 1000.0;
+                if behind > 0.0 {
+                    r.execution.advance(behind);
+                }
+                world
+                    .lock()
+                    .expect("world")
+                    .note(format!("on-call approves {name}"));
+                let _ = r.execution.send_task_success(
+                    &token,
+                    json!({"approved": true, "by": "on-call (drill)", "at": wfc_engine::format_timestamp(at)}),
+                );
+            }
+        }
+        // Executions that ended.
+        let mut still = Vec::new();
+        for r in running.drain(..) {
+            if r.execution.is_complete() {
+                let end = r.execution.now();
+                let outcome = r.execution.outcome().clone();
+                let mut w = world.lock().expect("world");
+                let status = outcome.status().to_string();
+                if let Some(e) = w.executions.get_mut(&r.name) {
+                    e.status = status.clone();
+                }
+                w.timeline
+                    .push((end, format!("execution {} ends: {status}", r.name)));
+                let (error, cause) = match &outcome {
+                    Outcome::Failed { error, cause } => (error.clone(), cause.clone()),
+                    Outcome::TimedOut { cause } => {
+                        (Some("States.Timeout".into()), Some(cause.clone()))
+                    }
+                    _ => (None, None),
+                };
+                finished.push(ExecutionReport {
+                    name: r.name.clone(),
+                    status,
+                    start_seconds: w.seconds(r.started),
+                    end_seconds: Some(w.seconds(end)),
+                    error,
+                    cause,
+                });
+                last_end = Some(last_end.map_or(end, |l: Millis| l.max(end)));
+                phases_of(&r, &w, &mut phases);
+            } else {
+                still.push(r);
+            }
+        }
+        running = still;
+        // The shop serves from DR as a customer sees it: DNS names DR, and a checkout there
+        // takes an order (writes open, the app on a writable database).
+        {
+            let w = world.lock().expect("world");
+            let serving = w.outage_start.is_some() && serves_from(&w, &dr);
+            match (serving, serving_since) {
+                (true, None) => serving_since = Some(w.now.max(t)),
+                (false, Some(_)) => serving_since = None,
+                _ => {}
+            }
+        }
+        let world_now = world.lock().expect("world").now;
+        let quiet = running.is_empty() && answers.is_empty();
+        if quiet {
+            if let Some(end) = last_end {
+                if world_now >= end + 2 * ttl + 60_000 && t >= end {
+                    break;
+                }
+            } else if t > outage_at + 3_600_000 {
+                break;
+            }
+        }
+    }
+    for r in &running {
+        finished.push(ExecutionReport {
+            name: r.name.clone(),
+            status: "RUNNING".into(),
+            start_seconds: (r.started - start) as f64 / 1000.0,
+            end_seconds: None,
+            error: None,
+            cause: None,
+        });
+    }
+    let tasks = std::mem::take(&mut *shared.tasks.lock().expect("tasks"));
+    let mut w = world.lock().expect("world");
+    Ok(report(
+        options,
+        &stack,
+        &mut w,
+        finished,
+        phases,
+        tasks,
+        serving_since,
+        &dr,
+    ))
+}
+
+/// The phases of an execution: from each `Phase …` state to the next, and the last to its end.
+fn phases_of(r: &Running, w: &World, out: &mut Vec<Phase>) {
+    let history = r.execution.history();
+    let mut marks: Vec<(String, Millis)> = history
+        .iter()
+        .filter(|e| e.kind.ends_with("StateEntered"))
+        .filter_map(|e| {
+            let name = e.details.as_ref()?.1["name"].as_str()?.to_string();
+            let label = name.strip_prefix("Phase ")?.to_string();
+            Some((label, e.timestamp))
+        })
+        .collect();
+    marks.insert(0, ("start".into(), r.started));
+    let end = r.execution.now();
+    for (n, (label, at)) in marks.iter().enumerate() {
+        let until = marks.get(n + 1).map_or(end, |m| m.1);
+        out.push(Phase {
+            name: format!("{}: {label}", r.name),
+            start_seconds: w.seconds(*at),
+            end_seconds: w.seconds(until),
+        });
+    }
+}
+
+/// Whether every shop name resolves to `region` at Route 53 and a checkout there would take an
+/// order.
+fn serves_from(w: &World, region: &str) -> bool {
+    if !w.answers.values().all(|r| r == region) {
+        return false;
+    }
+    if w.acls
+        .get(&w.site(region).acl_id)
+        .is_some_and(|a| a.gate.is_some())
+    {
+        return false;
+    }
+    if !w.region_healthy(region) {
+        return false;
+    }
+    let host = w
+        .ssm
+        .get(&(region.to_string(), w.stack.app.db_endpoint_name.clone()))
+        .map(|(v, _)| v.clone())
+        .unwrap_or_default();
+    w.instance_by_endpoint(&host)
+        .is_some_and(|i| w.writable(&i.id))
+}
+
+/// Runs one rule target for `event` at `t`.
+fn deliver(shared: &Arc<Shared>, target: &Value, event: &Value, t: Millis) {
+    let input = match target.get("InputTransformer") {
+        Some(tr) => match serde_json::from_value::<InputTransformer>(tr.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|tr| tr.apply(event).map_err(|e| format!("{e:?}")))
+        {
+            Ok(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            Err(e) => {
+                shared
+                    .world
+                    .lock()
+                    .expect("world")
+                    .note(format!("input transformer failed: {e}"));
+                return;
+            }
+        },
+        None => event.clone(),
+    };
+    let arn = target["Arn"].as_str().unwrap_or_default();
+    if let Some(activity) = activity_of_placeholder(arn) {
+        let delay = shared.world.lock().expect("world").lat.get("lambda_invoke");
+        let (result, _) = shared.run_activity(activity, input, t + secs(delay));
+        if let Err((name, cause)) = result {
+            shared
+                .world
+                .lock()
+                .expect("world")
+                .note(format!("rule target {activity} failed: {name}: {cause}"));
+        }
+    } else if arn.starts_with("arn:aws:sns:") {
+        let mut w = shared.world.lock().expect("world");
+        let at = w.now;
+        w.notifications.push(crate::world::Notification {
+            at,
+            topic: arn.into(),
+            subject: "event".into(),
+            message: input
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| input.to_string()),
+        });
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    options: &DrillOptions,
+    stack: &Stack,
+    w: &mut World,
+    executions: Vec<ExecutionReport>,
+    phases: Vec<Phase>,
+    tasks: Vec<TaskTrace>,
+    serving_since: Option<Millis>,
+    dr: &str,
+) -> Report {
+    let lat = w.lat.clone();
+    let outage = w.outage_start.unwrap_or(w.start);
+    let ttl = lat.get("dns_ttl");
+    // As customers see it: the last well-behaved client's cached answer expires a TTL after DNS
+    // changed (TTL violators are counted in the checkouts, not here).
+    let rto = serving_since.map(|s| (s - outage) as f64 / 1000.0 + ttl);
+    let new_primary = w.site(dr).db_instance.clone();
+    let old_primary = w.site(stack.primary().0).db_instance.clone();
+    let gap_report: BTreeSet<u64> = BTreeSet::new();
+    let mut lost = Vec::new();
+    let mut pending = Vec::new();
+    let mut silent = Vec::new();
+    for (id, (order, _region)) in &w.confirmed {
+        let in_new = w
+            .instances
+            .get(&new_primary)
+            .is_some_and(|i| i.orders.get(id) == Some(order));
+        if in_new || order.at < outage - 3_600_000 {
+            continue;
+        }
+        lost.push(order.clone());
+        if gap_report.contains(id) {
+            continue;
+        }
+        if w.instances
+            .get(&old_primary)
+            .is_some_and(|i| i.orders.contains_key(id))
+        {
+            pending.push(*id);
+        } else {
+            silent.push(*id);
+        }
+    }
+    if rto.is_some() {
+        for id in &silent {
+            let state = format!("order {id} was confirmed and is in no database and no gap report");
+            w.violate(crate::invariants::NOTHING_LOST, state);
+        }
+    }
+    let rpo_seconds = lost
+        .iter()
+        .map(|o| (outage - o.at) as f64 / 1000.0)
+        .fold(0.0f64, f64::max);
+    // The unavoidable AWS durations on the critical path.
+    let mut critical = BTreeMap::new();
+    let detected = w
+        .timeline
+        .iter()
+        .find(|(_, what)| what.starts_with("event matches rule"))
+        .map(|(at, _)| *at);
+    if let Some(d) = detected {
+        critical.insert("detection".to_string(), (d - outage) as f64 / 1000.0);
+    }
+    let approvals = w
+        .timeline
+        .iter()
+        .filter(|(_, what)| what.starts_with("on-call approves"))
+        .count();
+    if approvals > 0 {
+        critical.insert("on-call approval".to_string(), lat.get("operator_response"));
+    }
+    if let Database::RdsInstance { .. } = &stack.secondary().1.database {
+        critical.insert("promotion".to_string(), lat.get("promote"));
+    }
+    critical.insert("DNS INSYNC".to_string(), lat.get("dns_insync"));
+    critical.insert("DNS TTL".to_string(), ttl);
+    let overhead = rto.map(|r| r - critical.values().sum::<f64>());
+    let fenced = w
+        .timeline
+        .iter()
+        .filter(|(_, what)| {
+            what.starts_with("parameter group")
+                || what.starts_with("writes gated")
+                || what.starts_with("job schedule")
+                || what.contains("maintenance")
+        })
+        .map(|(at, what)| format!("{:.0} s: {what}", w.seconds(*at)))
+        .collect();
+    let mut checkouts = BTreeMap::new();
+    for c in &w.checkouts {
+        let key = match c.answer {
+            Answer::Ordered => "ordered",
+            Answer::Gated => "gated_503",
+            Answer::Failed => "failed",
+        };
+        *checkouts.entry(key.to_string()).or_insert(0) += 1;
+    }
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    Report {
+        scenario: options.scenario.clone(),
+        stack: options.stack_name.clone(),
+        seed: options.seed,
+        variant: format!("{:?}", options.variant),
+        outcome: if rto.is_some() { "recovered" } else { "not_recovered" }.into(),
+        outage_start_seconds: w.seconds(outage),
+        rto_seconds: rto.map(round),
+        rpo_orders_lost: lost.len(),
+        rpo_seconds: round(rpo_seconds),
+        orders_pending_reconciliation: pending,
+        orchestration_overhead_seconds: overhead.map(round),
+        critical_path: critical,
+        phases,
+        fenced,
+        notifications: w
+            .notifications
+            .iter()
+            .map(|n| json!({"at_seconds": w.seconds(n.at), "subject": n.subject, "message": n.message}))
+            .collect(),
+        executions,
+        tasks,
+        checkouts,
+        timeline: w.timeline.iter().map(|(at, what)| (w.seconds(*at), what.clone())).collect(),
+        invariant_violations: w.violations.clone(),
+    }
+}
+
+/// The report for people.
+pub fn render_text(r: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let opt = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.1} s"));
+    let _ = writeln!(
+        s,
+        "wfc drill: scenario {} on the {} stack (seed {}, {})",
+        r.scenario, r.stack, r.seed, r.variant
+    );
+    let _ = writeln!(s, "outcome: {}", r.outcome);
+    let _ = writeln!(
+        s,
+        "outage starts at {:.0} s (virtual)",
+        r.outage_start_seconds
+    );
+    let _ = writeln!(
+        s,
+        "RTO (as customers see it, DNS caches included): {}",
+        opt(r.rto_seconds)
+    );
+    let _ = writeln!(
+        s,
+        "RPO: {} orders lost ({:.1} s of writes){}",
+        r.rpo_orders_lost,
+        r.rpo_seconds,
+        if r.orders_pending_reconciliation.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} held by the old primary for reconciliation",
+                r.orders_pending_reconciliation.len()
+            )
+        }
+    );
+    let _ = writeln!(
+        s,
+        "orchestration overhead: {} (RTO minus {})",
+        opt(r.orchestration_overhead_seconds),
+        r.critical_path
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.1} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(s, "\nexecutions:");
+    for e in &r.executions {
+        let _ = writeln!(
+            s,
+            "  {} {} ({:.0} s → {}){}",
+            e.name,
+            e.status,
+            e.start_seconds,
+            e.end_seconds.map_or("—".into(), |x| format!("{x:.0} s")),
+            e.error.as_ref().map_or(String::new(), |x| format!(
+                ": {x}: {}",
+                e.cause.clone().unwrap_or_default()
+            ))
+        );
+    }
+    let _ = writeln!(s, "\nphases:");
+    for p in &r.phases {
+        let _ = writeln!(
+            s,
+            "  {:>7.1} s – {:>7.1} s  {}",
+            p.start_seconds, p.end_seconds, p.name
+        );
+    }
+    let _ = writeln!(s, "\nfenced and gated:");
+    for f in &r.fenced {
+        let _ = writeln!(s, "  {f}");
+    }
+    let _ = writeln!(
+        s,
+        "\ncheckouts: {}",
+        r.checkouts
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(s, "\nnotifications:");
+    for n in &r.notifications {
+        let _ = writeln!(
+            s,
+            "  {:>7.1} s  {}",
+            n["at_seconds"].as_f64().unwrap_or(0.0),
+            n["subject"].as_str().unwrap_or("")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\ninvariants: {}",
+        if r.invariant_violations.is_empty() {
+            "all held".to_string()
+        } else {
+            format!("{} broken", r.invariant_violations.len())
+        }
+    );
+    for v in &r.invariant_violations {
+        let _ = writeln!(
+            s,
+            "  BROKEN {} at {:.1} s ({}): {}",
+            v.invariant, v.at_seconds, v.step, v.state
+        );
+    }
+    s
+}

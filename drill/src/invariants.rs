@@ -1,0 +1,64 @@
+//! The invariants, checked after every step of the world and after every action an activity
+//! takes on it. A violation names the invariant, the virtual time, the step (a world tick, or the
+//! activity acting) and the state that broke it.
+
+use crate::world::{Answer, World};
+
+pub const TWO_WRITERS: &str = "never two writable databases the shop can reach";
+pub const GATED_503: &str = "gated checkouts get 503 + Retry-After";
+pub const UNIQUE_IDS: &str = "order ids unique";
+pub const NOTHING_LOST: &str = "every confirmed order is in the new primary or the gap report";
+pub const AGREE: &str = "on success DNS, the app's endpoint and the writable database agree";
+
+pub fn check(w: &mut World) {
+    two_writers(w);
+    gated_checkouts(w);
+}
+
+/// A database the shop can reach: it answers and some region's app is configured with it.
+fn two_writers(w: &mut World) {
+    let endpoint_name = w.stack.app.db_endpoint_name.clone();
+    let mut writers: Vec<String> = w
+        .instances
+        .values()
+        .filter(|i| !w.regions_down.contains(&i.region))
+        .filter(|i| {
+            w.ssm.iter().any(|((r, n), (v, _))| {
+                *n == endpoint_name
+                    && !w.regions_down.contains(r)
+                    && (v == &i.endpoint || v == &i.id)
+            })
+        })
+        .filter(|i| w.writable(&i.id))
+        .map(|i| i.id.clone())
+        .collect();
+    writers.sort();
+    if writers.len() > 1 {
+        let state = format!("writable and configured in an app: {}", writers.join(", "));
+        w.violate(TWO_WRITERS, state);
+    }
+}
+
+/// While any region's writes are gated (a cutover is under way), a checkout that reaches a
+/// region that answers gets 503 + Retry-After or an order, never an error page.
+fn gated_checkouts(w: &mut World) {
+    let gating = w.acls.values().any(|a| a.gate.is_some());
+    let from = w.checked;
+    w.checked = w.checkouts.len();
+    if !gating {
+        return;
+    }
+    let broken: Vec<String> = w.checkouts[from..]
+        .iter()
+        .filter(|c| c.answer == Answer::Failed && !w.regions_down.contains(&c.region))
+        .map(|c| {
+            format!(
+                "checkout in {} answered `{}` while writes were gated",
+                c.region, c.detail
+            )
+        })
+        .collect();
+    for state in broken {
+        w.violate(GATED_503, state);
+    }
+}
