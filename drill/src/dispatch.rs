@@ -116,7 +116,7 @@ simple!(
     CheckBackgroundJobs,
     CheckBackgroundJobsInput,
     wfc_activities::background_jobs::CheckBackgroundJobsOutput,
-    |input, env| { check(input, |region| (env.at(Some(region)), env.at(Some(region)))).await }
+    |input, env| check(input, |region| (env.at(Some(region)), env.at(Some(region)))).await
 );
 simple!(
     check_failover_guard,
@@ -367,7 +367,7 @@ simple!(
     SmokeTest,
     SmokeTestInput,
     wfc_activities::smoke_test::SmokeTestOutput,
-    |input, env| { run(input, &env.at(None)).await }
+    |input, env| run(input, &env.at(None)).await
 );
 simple!(
     start_workflow,
@@ -385,7 +385,7 @@ simple!(
     SwitchDns,
     SwitchDnsInput,
     wfc_activities::switch_dns::SwitchDnsOutput,
-    |input, env| { run(input, &env.at(None)).await }
+    |input, env| run(input, &env.at(None)).await
 );
 simple!(
     validate_request,

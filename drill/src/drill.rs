@@ -398,6 +398,7 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
     let mut serving_since: Option<Millis> = None;
     let mut last_end: Option<Millis> = None;
     let mut phases: Vec<Phase> = Vec::new();
+    let mut overridden = false;
     let mut t = start;
     while t < max_end {
         t += STEP;
@@ -493,6 +494,23 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
                     &token,
                     json!({"approved": true, "by": "on-call (drill)", "at": wfc_engine::format_timestamp(at)}),
                 );
+            }
+        }
+        // The on-call reads a closed RPO gate and, once per drill, starts the failover again
+        // with an override (a new execution name: the refused one's is used).
+        if !overridden {
+            let refused = {
+                let w = world.lock().expect("world");
+                w.notifications
+                    .iter()
+                    .find(|n| n.subject.contains("failover.rpo_gate_closed"))
+                    .map(|n| n.at)
+            };
+            if let Some(at) = refused {
+                if t >= at + operator {
+                    overridden = true;
+                    restart_with_override(&world, t);
+                }
             }
         }
         // Executions that ended.
@@ -599,6 +617,29 @@ fn phases_of(r: &Running, w: &World, out: &mut Vec<Phase>) {
             end_seconds: w.seconds(until),
         });
     }
+}
+
+/// The on-call's restart of the first refused failover, accepting the loss (`rpo_override`).
+fn restart_with_override(world: &Arc<Mutex<World>>, t: Millis) {
+    let mut w = world.lock().expect("world");
+    w.advance_to(t);
+    let Some((name, arn, input)) = w
+        .executions
+        .iter()
+        .find(|(_, e)| e.status != "RUNNING")
+        .map(|(n, e)| (n.clone(), e.state_machine_arn.clone(), e.input.clone()))
+    else {
+        return;
+    };
+    let mut input: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
+    input["rpo_override"] = json!({
+        "reason": "on-call (drill): the primary is down, replication stopped with it; the loss is the lag at the outage"
+    });
+    let name = format!("{}-rpo-override", name.chars().take(66).collect::<String>());
+    w.note(format!(
+        "on-call restarts the failover with an rpo_override as {name}"
+    ));
+    let _ = w.record_execution_start(&arn, &name, &input.to_string());
 }
 
 /// Whether every shop name resolves to `region` at Route 53 and a checkout there would take an
@@ -734,13 +775,20 @@ fn report(
     if let Some(d) = detected {
         critical.insert("detection".to_string(), (d - outage) as f64 / 1000.0);
     }
-    let approvals = w
+    // The on-call's answers before the shop served again (approvals, the override restart);
+    // answers given at the same moment are one wait.
+    let until = serving_since.unwrap_or(Millis::MAX);
+    let human: BTreeSet<Millis> = w
         .timeline
         .iter()
-        .filter(|(_, what)| what.starts_with("on-call approves"))
-        .count();
-    if approvals > 0 {
-        critical.insert("on-call approval".to_string(), lat.get("operator_response"));
+        .filter(|(at, what)| *at <= until && what.starts_with("on-call "))
+        .map(|(at, _)| *at)
+        .collect();
+    if !human.is_empty() {
+        critical.insert(
+            format!("on-call answers ({})", human.len()),
+            lat.get("operator_response") * human.len() as f64,
+        );
     }
     if let Database::RdsInstance { .. } = &stack.secondary().1.database {
         critical.insert("promotion".to_string(), lat.get("promote"));

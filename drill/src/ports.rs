@@ -530,15 +530,38 @@ impl HttpProbe for Sim {
             (Method::Post, p) if p.starts_with("/wp-json/wc/store/v1/cart/") => {
                 let site_acl = w.site(&region).acl_id.clone();
                 let gated = w.acls.get(&site_acl).is_some_and(|a| a.gate.is_some());
+                let host = w
+                    .ssm
+                    .get(&(region.clone(), w.stack.app.db_endpoint_name.clone()))
+                    .map(|(v, _)| v.clone())
+                    .unwrap_or_default();
+                let writable = w
+                    .instance_by_endpoint(&host)
+                    .is_some_and(|i| w.writable(&i.id));
+                let body: serde_json::Value = request
+                    .body
+                    .as_deref()
+                    .and_then(|b| serde_json::from_str(b).ok())
+                    .unwrap_or_default();
                 if gated {
                     response(
                         503,
                         vec![("retry-after".into(), "300".into())],
                         "writes are paused",
                     )
+                } else if !writable {
+                    // The cart's session row cannot be written: WordPress's database error page.
+                    response(500, vec![], "Error establishing a database connection")
+                } else if p.ends_with("/add-item") {
+                    json(
+                        serde_json::json!({"items": [{"id": body["id"], "key": "canary-line", "quantity": 1}], "items_count": 1}),
+                    )
                 } else {
                     json(serde_json::json!({"items": [], "items_count": 0}))
                 }
+            }
+            (Method::Get, _) if !request.url.contains("/wp-json") => {
+                response(200, vec![], "<html><title>Woo</title></html>")
             }
             _ => response(404, vec![], "{}"),
         })

@@ -608,7 +608,7 @@ impl World {
     }
 
     /// The customer's view: which region answers them now (their cached answer).
-    fn resolve(&mut self, customer: usize) -> String {
+    pub fn resolve(&mut self, customer: usize) -> String {
         let now = self.now;
         let ttl = secs(self.lat.get("dns_ttl"));
         let extra = secs(self.lat.get("ttl_violator_extra"));
