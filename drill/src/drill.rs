@@ -35,10 +35,24 @@ pub struct Scenario {
     pub summary: &'static str,
 }
 
-pub const SCENARIOS: &[Scenario] = &[Scenario {
-    name: "primary-db-down",
-    summary: "the primary database's host stops answering (no RDS event); the alarms, the health check and the failover do the rest",
-}];
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        name: "primary-db-down",
+        summary: "the primary database's host stops answering (no RDS event); the alarms, the health check and the failover do the rest",
+    },
+    Scenario {
+        name: "false-alarm",
+        summary: "the primary database stops answering for 150 s: the alarm fires, the outage is not confirmed, no failover",
+    },
+    Scenario {
+        name: "old-primary-returns",
+        summary: "the primary database fails, the failover completes, then the old primary comes back (its data, its app configuration)",
+    },
+    Scenario {
+        name: "alarm-storm",
+        summary: "as primary-db-down, with each alarm event delivered 100 times within a second",
+    },
+];
 
 /// The three example stacks, by name.
 pub const STACKS: &[(&str, &str)] = &[
@@ -399,14 +413,25 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
     let mut last_end: Option<Millis> = None;
     let mut phases: Vec<Phase> = Vec::new();
     let mut overridden = false;
+    let mut restored = false;
     let mut t = start;
     while t < max_end {
         t += STEP;
         if t == outage_at {
-            let mut w = world.lock().expect("world");
-            w.advance_to(t - STEP);
-            w.now = t - STEP;
-            w.fail_database(&primary_db);
+            world.lock().expect("world").fail_database(&primary_db);
+        }
+        let restore = match options.scenario.as_str() {
+            "false-alarm" => Some(outage_at + 150_000),
+            "old-primary-returns" => finished
+                .iter()
+                .find(|e| e.status == "SUCCEEDED")
+                .and_then(|e| e.end_seconds)
+                .map(|end| start + secs(end + 60.0)),
+            _ => None,
+        };
+        if restore.is_some_and(|r| r == t || (r < t && !restored)) {
+            restored = true;
+            world.lock().expect("world").restore_database(&primary_db);
         }
         world.lock().expect("world").advance_to(t);
         // Events due now, through the compiled rules.
@@ -416,6 +441,15 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
             w.outbox = later;
             due.into_iter().map(|(_, e)| e).collect()
         };
+        let storm = if options.scenario == "alarm-storm" {
+            100
+        } else {
+            1
+        };
+        let due: Vec<Value> = due
+            .into_iter()
+            .flat_map(|e| std::iter::repeat_n(e, storm))
+            .collect();
         for event in due {
             for (rule, pattern, targets) in &rules {
                 if !pattern.matches(&event) {
@@ -822,7 +856,14 @@ fn report(
         stack: options.stack_name.clone(),
         seed: options.seed,
         variant: format!("{:?}", options.variant),
-        outcome: if rto.is_some() { "recovered" } else { "not_recovered" }.into(),
+        outcome: if rto.is_some() {
+            "recovered_in_dr"
+        } else if w.region_healthy(stack.primary().0) {
+            "primary_serving"
+        } else {
+            "not_recovered"
+        }
+        .into(),
         outage_start_seconds: w.seconds(outage),
         rto_seconds: rto.map(round),
         rpo_orders_lost: lost.len(),

@@ -39,10 +39,15 @@ fn two_writers(w: &mut World) {
     }
 }
 
-/// While any region's writes are gated (a cutover is under way), a checkout that reaches a
-/// region that answers gets 503 + Retry-After or an order, never an error page.
+/// While a cutover is under way (the workflow recorded `failing_over`: from then on writes are
+/// to be gated until they open in DR), a checkout that reaches a region that answers gets
+/// 503 + Retry-After or an order, never an error page.
 fn gated_checkouts(w: &mut World) {
-    let gating = w.acls.values().any(|a| a.gate.is_some());
+    let state = w.stack.app.state_parameter.clone();
+    let gating = w
+        .ssm
+        .iter()
+        .any(|((_, n), (v, _))| *n == state && v.contains("\"failing_over\""));
     let from = w.checked;
     w.checked = w.checkouts.len();
     if !gating {

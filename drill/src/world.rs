@@ -590,6 +590,15 @@ impl World {
         self.note(format!("database {id} stops answering"));
     }
 
+    /// The database's host answers again, with everything it held.
+    pub fn restore_database(&mut self, id: &str) {
+        if let Some(i) = self.instances.get_mut(id) {
+            i.alive = true;
+        }
+        self.note(format!("database {id} answers again"));
+        crate::invariants::check(self);
+    }
+
     pub fn promote(&mut self, id: &str) -> Result<(), String> {
         let reboot = secs(self.lat.get("promote") - self.lat.get("promote_reboot"));
         let done = secs(self.lat.get("promote"));
@@ -788,6 +797,8 @@ impl World {
                 r.source_lost_at = None;
             } else {
                 let lost = *r.source_lost_at.get_or_insert(now);
+                // What had not reached the replica when its source died never will.
+                r.relay.retain(|s| s.arrives <= lost);
                 if now - lost >= io_timeout {
                     r.io_running = false;
                 }
