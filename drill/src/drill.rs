@@ -503,9 +503,30 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
                 answering: BTreeSet::new(),
             });
         }
-        // The on-call answers approval requests.
+        // Parked executions' timers (a waiter's poll timeout, an approval's deadline) run on.
+        for r in running.iter_mut() {
+            if !r.execution.is_complete() && r.execution.now() < t {
+                let behind = (t - r.execution.now()) as f64 / 1000.0;
+                r.execution.advance(behind);
+            }
+        }
+        // Tokens answered through the world's Step Functions (`wake_waiter`).
+        let woken: Vec<(String, String)> =
+            std::mem::take(&mut world.lock().expect("world").task_answers);
+        for (token, output) in woken {
+            for r in running.iter_mut() {
+                if r.execution.pending_tasks().iter().any(|p| p.token == token) {
+                    let output: Value = serde_json::from_str(&output).unwrap_or(Value::Null);
+                    let _ = r.execution.send_task_success(&token, output);
+                }
+            }
+        }
+        // The on-call answers approval requests (the SNS messages that carry a task token).
         for r in running.iter_mut() {
             for task in r.execution.pending_tasks() {
+                if !task.resource.contains("sns:publish") {
+                    continue;
+                }
                 if r.answering.insert(task.token.clone()) {
                     answers.push((t + operator, r.name.clone(), task.token.clone()));
                 }
@@ -824,8 +845,15 @@ fn report(
             lat.get("operator_response") * human.len() as f64,
         );
     }
-    if let Database::RdsInstance { .. } = &stack.secondary().1.database {
-        critical.insert("promotion".to_string(), lat.get("promote"));
+    match &stack.secondary().1.database {
+        Database::RdsInstance { .. } => {
+            critical.insert("promotion".to_string(), lat.get("promote"));
+        }
+        Database::AuroraGlobal { .. } => {
+            critical.insert("global failover".to_string(), lat.get("aurora_failover"));
+        }
+        // Stopping replication on a self-managed replica takes no modelled time.
+        Database::SelfManaged { .. } => {}
     }
     critical.insert("DNS INSYNC".to_string(), lat.get("dns_insync"));
     critical.insert("DNS TTL".to_string(), ttl);

@@ -12,7 +12,7 @@ use wfc_activities::ports::cache::{CacheEndpoint, GlobalCache, GlobalDatastore, 
 use wfc_activities::ports::compute::{Capacity, Compute, ComputeTarget};
 use wfc_activities::ports::config::{ConfigStore, SecretValue};
 use wfc_activities::ports::database::{
-    Database, DbCluster, DbInstance, GlobalCluster, ReplicaSpec,
+    Database, DbCluster, DbInstance, GlobalCluster, GlobalClusterMember, ReplicaSpec,
 };
 use wfc_activities::ports::dns::{ChangeStatus, CheckerObservation, Dns, RecordSet};
 use wfc_activities::ports::http::{HttpAnswer, HttpProbe, HttpRequest, HttpResponse, Method};
@@ -132,12 +132,51 @@ impl Database for Sim {
         }))
     }
 
-    async fn cluster(&self, _id: &str) -> Result<Option<DbCluster>> {
-        Ok(None)
+    async fn cluster(&self, id: &str) -> Result<Option<DbCluster>> {
+        let w = self.call().await;
+        self.in_region(&w)?;
+        Ok(w.instances
+            .get(id)
+            .filter(|i| i.region == self.region && i.global_cluster.is_some())
+            .map(|i| DbCluster {
+                id: i.id.clone(),
+                arn: i.arn.clone(),
+                status: if i.alive {
+                    i.status.clone()
+                } else {
+                    "inaccessible-encryption-credentials-recoverable".into()
+                },
+                engine: "aurora-mysql".into(),
+                endpoint: Some(i.endpoint.clone()),
+                port: Some(3306),
+                // A member of a global cluster has no replication source of its own.
+                replica_source: None,
+            }))
     }
 
-    async fn global_cluster(&self, _id: &str) -> Result<Option<GlobalCluster>> {
-        Ok(None)
+    async fn global_cluster(&self, id: &str) -> Result<Option<GlobalCluster>> {
+        let w = self.call().await;
+        let members: Vec<GlobalClusterMember> = w
+            .instances
+            .values()
+            .filter(|i| i.global_cluster.as_deref() == Some(id))
+            .map(|i| GlobalClusterMember {
+                cluster_arn: i.arn.clone(),
+                is_writer: i.source.is_none(),
+            })
+            .collect();
+        if members.is_empty() {
+            return Ok(None);
+        }
+        let busy = w
+            .instances
+            .values()
+            .any(|i| i.global_cluster.as_deref() == Some(id) && i.global_failover.is_some());
+        Ok(Some(GlobalCluster {
+            id: id.into(),
+            status: if busy { "failing-over" } else { "available" }.into(),
+            members,
+        }))
     }
 
     async fn promote_read_replica(&self, id: &str, _retention: Option<i32>) -> Result<()> {
@@ -162,13 +201,21 @@ impl Database for Sim {
         })
     }
 
-    async fn failover_global_cluster(&self, g: &str, _t: &str) -> Result<()> {
-        Err(ActivityError::AwsError {
-            service: "rds".into(),
-            operation: "simulated".into(),
-            code: "Simulated".into(),
-            message: format!("the drill has no Aurora global cluster model yet ({g})"),
-        })
+    async fn failover_global_cluster(&self, g: &str, target_arn: &str) -> Result<()> {
+        let mut w = self.call().await;
+        self.in_region(&w)?;
+        let target = w
+            .instances
+            .values()
+            .find(|i| i.arn == target_arn && i.global_cluster.as_deref() == Some(g))
+            .map(|i| i.id.clone())
+            .ok_or_else(|| ActivityError::GlobalClusterNotFound { id: g.into() })?;
+        w.start_global_failover(&target)
+            .map_err(|e| ActivityError::GlobalClusterNotFound {
+                id: format!("{g}: {e}"),
+            })?;
+        acted(&mut w);
+        Ok(())
     }
 
     async fn create_read_replica(&self, spec: &ReplicaSpec) -> Result<DbInstance> {

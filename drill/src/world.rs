@@ -67,6 +67,10 @@ pub struct Instance {
     pub promotion: Option<(Millis, Millis)>,
     /// When the source was lost (for the IO thread's timeout).
     source_lost_at: Option<Millis>,
+    /// Aurora: the global cluster this cluster is a member of.
+    pub global_cluster: Option<String>,
+    /// Aurora: a managed global failover to this cluster ends at this time.
+    pub global_failover: Option<Millis>,
 }
 
 impl Instance {
@@ -92,6 +96,8 @@ impl Instance {
             lag_points: Vec::new(),
             promotion: None,
             source_lost_at: None,
+            global_cluster: None,
+            global_failover: None,
         }
     }
 
@@ -306,6 +312,15 @@ impl World {
                 Database::SelfManaged { server_id, .. } => server_id.clone(),
             };
             let mut inst = Instance::new(&db_instance, &name, &arn, group.clone());
+            if let Database::AuroraGlobal {
+                global_cluster_id,
+                cluster_id,
+                ..
+            } = &r.database
+            {
+                inst.global_cluster = Some(global_cluster_id.clone());
+                inst.endpoint = format!("{cluster_id}.cluster-c9akciq32.{name}.rds.amazonaws.com");
+            }
             if let Database::SelfManaged { host, .. } = &r.database {
                 inst.endpoint = host.clone();
                 inst.global_read_only = Some(name != primary);
@@ -616,6 +631,57 @@ impl World {
         Ok(())
     }
 
+    /// `FailoverGlobalCluster(AllowDataLoss)`: the target cluster becomes the writer after
+    /// `aurora_failover`; the old writer is fenced by Aurora (it rejoins as a secondary).
+    pub fn start_global_failover(&mut self, target: &str) -> Result<(), String> {
+        let done = self.now + secs(self.lat.get("aurora_failover"));
+        let i = self.instances.get_mut(target).ok_or("no such cluster")?;
+        if i.source.is_none() {
+            return Ok(());
+        }
+        i.status = "failing-over".into();
+        i.global_failover = Some(done);
+        self.note(format!("global failover to {target} starts"));
+        Ok(())
+    }
+
+    fn global_failovers(&mut self) {
+        let now = self.now;
+        let due: Vec<String> = self
+            .instances
+            .values()
+            .filter(|i| i.global_failover.is_some_and(|d| d <= now))
+            .map(|i| i.id.clone())
+            .collect();
+        for id in due {
+            let global = self.instances[&id].global_cluster.clone();
+            for other in self.instances.values_mut() {
+                if other.id != id && other.global_cluster == global {
+                    other.source = Some(id.clone());
+                    other.io_running = false;
+                }
+            }
+            let i = self.instances.get_mut(&id).expect("exists");
+            i.global_failover = None;
+            i.source = None;
+            i.relay.clear();
+            i.status = "available".into();
+            let region = i.region.clone();
+            self.note(format!("{id} is the global writer"));
+            let event = rds_event(
+                &self.stack,
+                "RDS DB Cluster Event",
+                &id,
+                &region,
+                "RDS-EVENT-0238",
+                "Global failover to DB cluster completed",
+                now,
+            );
+            let delay = secs(self.lat.get("rds_event_delivery"));
+            self.outbox.push((now + delay, event));
+        }
+    }
+
     /// The customer's view: which region answers them now (their cached answer).
     pub fn resolve(&mut self, customer: usize) -> String {
         let now = self.now;
@@ -729,7 +795,15 @@ impl World {
 
     /// Ships a write of `db` to every replica of it.
     fn replicate(&mut self, db: &str, order: &Order) {
-        let delay = secs(self.lat.get("replica_network_delay"));
+        let aurora = self
+            .instances
+            .get(db)
+            .is_some_and(|i| i.global_cluster.is_some());
+        let delay = secs(if aurora {
+            self.lat.get("aurora_replication_lag")
+        } else {
+            self.lat.get("replica_network_delay")
+        });
         let now = self.now;
         for r in self.instances.values_mut() {
             if r.source.as_deref() == Some(db) && r.io_running {
@@ -841,6 +915,7 @@ impl World {
 
     fn promotions(&mut self) {
         let now = self.now;
+        self.global_failovers();
         let mut done = Vec::new();
         for i in self.instances.values_mut() {
             if let Some((reboot, end)) = i.promotion {
@@ -1056,6 +1131,42 @@ impl World {
             self.violations.push(v);
         }
     }
+}
+
+/// An RDS event as EventBridge delivers it (dr-on-aws.md §6.4, the EventBridge user guide's
+/// sample).
+pub fn rds_event(
+    stack: &Stack,
+    kind: &str,
+    source: &str,
+    region: &str,
+    id: &str,
+    message: &str,
+    at: Millis,
+) -> Value {
+    let time = humantime::format_rfc3339_seconds(
+        std::time::UNIX_EPOCH + std::time::Duration::from_millis(at as u64),
+    )
+    .to_string();
+    json!({
+        "version": "0",
+        "id": format!("rds-{id}-{at}"),
+        "detail-type": kind,
+        "source": "aws.rds",
+        "account": stack.shop.account_id,
+        "time": time,
+        "region": region,
+        "resources": [format!("arn:aws:rds:{region}:{}:cluster:{source}", stack.shop.account_id)],
+        "detail": {
+            "EventCategories": ["global-failover"],
+            "SourceType": "CLUSTER",
+            "SourceArn": format!("arn:aws:rds:{region}:{}:cluster:{source}", stack.shop.account_id),
+            "Date": time,
+            "Message": message,
+            "SourceIdentifier": source,
+            "EventID": id,
+        },
+    })
 }
 
 /// The event CloudWatch sends to EventBridge when an alarm changes state (CloudWatch UG "Alarm

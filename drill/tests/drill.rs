@@ -146,3 +146,42 @@ fn error_pages_during_the_cutover_caught_without_the_write_gate() {
         "{found:?}"
     );
 }
+
+/// Every scenario passes its invariants on all three example stacks (RDS, Aurora global,
+/// self-managed), with the same seed; except one open finding, held here so it is not lost:
+/// a self-managed old primary that was down when the failover fenced it (`SET GLOBAL read_only`
+/// could not reach it, and would not survive a restart anyway) comes back writable, and the old
+/// region's app configuration still names it (only the maintenance flag and the WAF gate stand
+/// between it and writes). RDS keeps `read_only` in the parameter group; Aurora demotes the old
+/// writer itself.
+#[test]
+fn every_scenario_holds_its_invariants_on_every_stack() {
+    for (stack, _) in drill::STACKS {
+        for scenario in drill::SCENARIOS {
+            let options = DrillOptions::new(scenario.name, stack, 7).unwrap();
+            let r = drill::run(&options).unwrap();
+            let broken: Vec<&str> = r
+                .invariant_violations
+                .iter()
+                .map(|v| v.invariant.as_str())
+                .collect();
+            let expected: Vec<&str> =
+                if (scenario.name, *stack) == ("old-primary-returns", "self-managed") {
+                    vec![invariants::TWO_WRITERS]
+                } else {
+                    vec![]
+                };
+            assert_eq!(
+                broken, expected,
+                "{} on {stack}: {:?}",
+                scenario.name, r.invariant_violations
+            );
+            let expected = if scenario.name == "false-alarm" {
+                "primary_serving"
+            } else {
+                "recovered_in_dr"
+            };
+            assert_eq!(r.outcome, expected, "{} on {stack}", scenario.name);
+        }
+    }
+}
