@@ -366,7 +366,9 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
     })?;
     let start = DEFAULT_START_TIME;
     let mut machines: BTreeMap<String, StateMachine> = BTreeMap::new();
-    for name in ["failover"] {
+    // Every workflow of the stack, by its state machine ARN (the drill starts the failover; a
+    // scenario or a person may start the others).
+    for name in ["failover", "switchover", "failback", "preflight"] {
         let compiled = wfc_workflows::build(name, &stack)
             .ok_or("no such workflow")?
             .map_err(|e| format!("{name} does not compile for this stack: {e:?}"))?;

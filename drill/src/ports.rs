@@ -634,8 +634,8 @@ impl Workflows for Sim {
         let mut w = self.call().await;
         Ok(
             match w.record_execution_start(state_machine_arn, name, input_json) {
-                Ok(arn) => StartOutcome::Started { execution_arn: arn },
-                Err(()) => StartOutcome::AlreadyExists,
+                Some(arn) => StartOutcome::Started { execution_arn: arn },
+                None => StartOutcome::AlreadyExists,
             },
         )
     }

@@ -1083,18 +1083,21 @@ impl World {
         id
     }
 
+    /// Step Functions' `StartExecution` by name; `None`: the name is used (once only).
     pub fn record_execution_start(
         &mut self,
         state_machine_arn: &str,
         name: &str,
         input: &str,
-    ) -> Result<String, ()> {
+    ) -> Option<String> {
         if let Some(e) = self.executions.get(name) {
+            // StartExecution is idempotent for the same name and input while it runs; any
+            // other use of a name is refused (ExecutionAlreadyExists).
             if e.state_machine_arn == state_machine_arn && e.input == input && e.status == "RUNNING"
             {
-                return Ok(e.arn.clone());
+                return Some(e.arn.clone());
             }
-            return Err(());
+            return None;
         }
         let arn = format!(
             "{}:{name}",
@@ -1112,7 +1115,7 @@ impl World {
         let at = self.now + secs(self.lat.get("eventbridge_to_execution"));
         self.started.push((at, name.to_string()));
         self.note(format!("execution {name} starts"));
-        Ok(arn)
+        Some(arn)
     }
 
     pub fn violate(&mut self, invariant: &str, state: String) {
