@@ -49,6 +49,10 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "the primary database fails, the failover completes, then the old primary comes back (its data, its app configuration)",
     },
     Scenario {
+        name: "failback",
+        summary: "primary-db-down, then the old primary returns and the on-call fails back: refused while orders of the gap are unresolved, done once they are handled",
+    },
+    Scenario {
         name: "alarm-storm",
         summary: "as primary-db-down, with each alarm event delivered 100 times within a second",
     },
@@ -129,6 +133,11 @@ impl DrillOptions {
                         .join(", ")
                 )
             })?;
+        if scenario == "failback" && stack != "rds" {
+            return Err(format!(
+                "the failback scenario is modelled for the rds stack only (the {stack} stack's failback needs an Aurora switchover or a re-seeded self-managed replica, which the world does not model yet)"
+            ));
+        }
         if !SCENARIOS.iter().any(|s| s.name == scenario) {
             return Err(format!(
                 "no scenario `{scenario}`; `wfc drill --list` shows them: {}",
@@ -248,6 +257,17 @@ impl Shared {
             let r = dispatch(activity, payload, &env).await;
             (r, base.elapsed().as_secs_f64())
         });
+        // The gap report: every order a reconciliation listed (for "nothing lost silently").
+        if activity == "reconcile_gap" {
+            if let Ok(report) = &result {
+                let ids = report["orders"].as_array().into_iter().flatten();
+                let ids: Vec<u64> = ids.filter_map(|o| o["id"].as_u64()).collect();
+                let mut w = self.world.lock().expect("world");
+                w.gap_report.extend(ids);
+                let detail = report["detail"].as_str().unwrap_or_default().to_string();
+                w.note(format!("reconciliation report: {detail}"));
+            }
+        }
         let result = result.map_err(|e| (e.name().to_string(), e.to_string()));
         (result, elapsed + (origin - now) as f64 / 1000.0)
     }
@@ -416,6 +436,7 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
     let mut phases: Vec<Phase> = Vec::new();
     let mut overridden = false;
     let mut restored = false;
+    let mut failback = FailbackState::default();
     let mut t = start;
     while t < max_end {
         t += STEP;
@@ -424,7 +445,7 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
         }
         let restore = match options.scenario.as_str() {
             "false-alarm" => Some(outage_at + 150_000),
-            "old-primary-returns" => finished
+            "old-primary-returns" | "failback" => finished
                 .iter()
                 .find(|e| e.status == "SUCCEEDED")
                 .and_then(|e| e.end_seconds)
@@ -570,6 +591,11 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
                 }
             }
         }
+        // Failback: the on-call starts it once the old primary is back, and again with the
+        // gap's orders handled when it is refused for them.
+        if options.scenario == "failback" {
+            failback_steps(&world, &mut failback, t, operator, &stack);
+        }
         // Executions that ended.
         let mut still = Vec::new();
         for r in running.drain(..) {
@@ -610,9 +636,14 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
         {
             let w = world.lock().expect("world");
             let serving = w.outage_start.is_some() && serves_from(&w, &dr);
+            // Once a failover succeeded, the time DR began to serve is the RTO's end, whatever
+            // happens later (a failback).
+            let failed_over = finished
+                .iter()
+                .any(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"));
             match (serving, serving_since) {
                 (true, None) => serving_since = Some(w.now.max(t)),
-                (false, Some(_)) => serving_since = None,
+                (false, Some(_)) if !failed_over => serving_since = None,
                 _ => {}
             }
         }
@@ -697,6 +728,111 @@ fn restart_with_override(world: &Arc<Mutex<World>>, t: Millis) {
         "on-call restarts the failover with an rpo_override as {name}"
     ));
     let _ = w.record_execution_start(&arn, &name, &input.to_string());
+}
+
+#[derive(Default)]
+struct FailbackState {
+    restored_at: Option<Millis>,
+    /// Attempts started, and when the last one ended (refused) with its error.
+    attempts: u32,
+    last_refusal: Option<(Millis, String)>,
+    seen_ended: usize,
+}
+
+/// The on-call's failback (`wfc failback start`): once the old primary has been back for
+/// `operator_response`; after a refusal, again `operator_response` later: with the gap's orders
+/// handled (the report's ids) when refused for them, as it was otherwise (a region not yet
+/// healthy). At most five attempts.
+fn failback_steps(
+    world: &Arc<Mutex<World>>,
+    f: &mut FailbackState,
+    t: Millis,
+    operator: Millis,
+    stack: &Stack,
+) {
+    let mut w = world.lock().expect("world");
+    if f.restored_at.is_none() {
+        f.restored_at = w
+            .timeline
+            .iter()
+            .find(|(_, what)| what.ends_with("answers again"))
+            .map(|(at, _)| *at);
+    }
+    let Some(restored) = f.restored_at else {
+        return;
+    };
+    let incident = w
+        .executions
+        .values()
+        .filter(|e| {
+            e.status == "SUCCEEDED" && e.state_machine_arn == stack.state_machine_arn("failover")
+        })
+        .find_map(|e| {
+            serde_json::from_str::<Value>(&e.input).ok()?["incident_id"]
+                .as_str()
+                .map(str::to_string)
+        });
+    let Some(incident) = incident else { return };
+    let arn = stack.state_machine_arn("failback");
+    let name = |n: u32| format!("failback-{n}");
+    if f.attempts > 0 {
+        let last = w.executions.get(&name(f.attempts));
+        match last.map(|e| e.status.as_str()) {
+            Some("RUNNING") | None => return,
+            Some("SUCCEEDED") => return,
+            Some(_) if f.seen_ended < f.attempts as usize => {
+                f.seen_ended = f.attempts as usize;
+                let unreconciled = w
+                    .notifications
+                    .iter()
+                    .rev()
+                    .any(|n| n.subject.contains("failback.unreconciled") && n.at >= t - 10_000);
+                let why = if unreconciled {
+                    "unreconciled"
+                } else {
+                    "refused"
+                };
+                f.last_refusal = Some((t, why.to_string()));
+                return;
+            }
+            Some(_) => {}
+        }
+    }
+    let due = match &f.last_refusal {
+        None => f.attempts == 0 && t >= restored + operator,
+        Some((at, _)) => f.attempts < 5 && t >= at + operator,
+    };
+    if !due {
+        return;
+    }
+    let handled: Vec<u64> = if f
+        .last_refusal
+        .as_ref()
+        .is_some_and(|(_, why)| why == "unreconciled")
+        || f.attempts > 0
+    {
+        w.gap_report.iter().copied().collect()
+    } else {
+        Vec::new()
+    };
+    f.attempts += 1;
+    f.last_refusal = None;
+    w.advance_to(t);
+    w.note(format!(
+        "on-call starts the failback ({}; {} order(s) of the gap handled)",
+        name(f.attempts),
+        handled.len()
+    ));
+    let request = json!({
+        "target_region": stack.primary().0,
+        "incident_id": incident,
+        "requested_by": "on-call (drill)",
+        "reason": "the primary region is back",
+        "max_write_pause_seconds": 300,
+        "handled_order_ids": handled,
+        "gap_reconciled": false,
+    });
+    let _ = w.record_execution_start(&arn, &name(f.attempts), &request.to_string());
 }
 
 /// Whether every shop name resolves to `region` at Route 53 and a checkout there would take an
@@ -785,9 +921,22 @@ fn report(
     // As customers see it: the last well-behaved client's cached answer expires a TTL after DNS
     // changed (TTL violators are counted in the checkouts, not here).
     let rto = serving_since.map(|s| (s - outage) as f64 / 1000.0 + ttl);
-    let new_primary = w.site(dr).db_instance.clone();
+    // The database that serves at the end: the one the app of the region DNS names uses (after
+    // a failback, the `-fb` instance; else DR's).
+    let serving_region = w
+        .answers
+        .values()
+        .next()
+        .cloned()
+        .unwrap_or_else(|| dr.to_string());
+    let new_primary = w
+        .ssm
+        .get(&(serving_region, w.stack.app.db_endpoint_name.clone()))
+        .and_then(|(host, _)| w.instance_by_endpoint(host))
+        .map(|i| i.id.clone())
+        .unwrap_or_else(|| w.site(dr).db_instance.clone());
     let old_primary = w.site(stack.primary().0).db_instance.clone();
-    let gap_report: BTreeSet<u64> = BTreeSet::new();
+    let gap_report = w.gap_report.clone();
     let mut lost = Vec::new();
     let mut pending = Vec::new();
     let mut silent = Vec::new();
@@ -812,9 +961,15 @@ fn report(
             silent.push(*id);
         }
     }
-    if rto.is_some() {
-        for id in &silent {
-            let state = format!("order {id} was confirmed and is in no database and no gap report");
+    if rto.is_some() && !silent.is_empty() {
+        {
+            let shown: Vec<String> = silent.iter().take(10).map(u64::to_string).collect();
+            let state = format!(
+                "{} confirmed order(s) in no database and no gap report: {}{}",
+                silent.len(),
+                shown.join(", "),
+                if silent.len() > 10 { ", …" } else { "" }
+            );
             w.violate(crate::invariants::NOTHING_LOST, state);
         }
     }
@@ -886,7 +1041,9 @@ fn report(
         stack: options.stack_name.clone(),
         seed: options.seed,
         variant: format!("{:?}", options.variant),
-        outcome: if rto.is_some() {
+        outcome: if rto.is_some() && serves_from(w, stack.primary().0) {
+            "failed_back"
+        } else if rto.is_some() {
             "recovered_in_dr"
         } else if w.region_healthy(stack.primary().0) {
             "primary_serving"

@@ -15,26 +15,25 @@ pub fn check(w: &mut World) {
     gated_checkouts(w);
 }
 
-/// A database the shop can reach: it answers and some region's app is configured with it.
+/// A database the shop can reach: it answers, is not stopped, and is not isolated by the
+/// fence's security groups (any app server of the shop can open a connection to it, whatever its
+/// configuration names: a stale config, a restarted PHP-FPM, a cron job).
 fn two_writers(w: &mut World) {
-    let endpoint_name = w.stack.app.db_endpoint_name.clone();
+    let isolation: Vec<String> = match &w.stack.policy.fence {
+        wfc_stack::Fence::Isolate { security_group_ids } => security_group_ids.clone(),
+        _ => Vec::new(),
+    };
     let mut writers: Vec<String> = w
         .instances
         .values()
         .filter(|i| !w.regions_down.contains(&i.region))
-        .filter(|i| {
-            w.ssm.iter().any(|((r, n), (v, _))| {
-                *n == endpoint_name
-                    && !w.regions_down.contains(r)
-                    && (v == &i.endpoint || v == &i.id)
-            })
-        })
+        .filter(|i| isolation.is_empty() || i.security_groups != isolation)
         .filter(|i| w.writable(&i.id))
         .map(|i| i.id.clone())
         .collect();
     writers.sort();
     if writers.len() > 1 {
-        let state = format!("writable and configured in an app: {}", writers.join(", "));
+        let state = format!("writable and reachable: {}", writers.join(", "));
         w.violate(TWO_WRITERS, state);
     }
 }

@@ -125,7 +125,8 @@ impl Database for Sim {
             }),
             replicas,
             backup_retention_days: i.backup_retention_days,
-            storage_encrypted: true,
+            // The example stacks name no KMS key: their databases are unencrypted (the API default).
+            storage_encrypted: false,
             parameter_groups: i.parameter_group.iter().cloned().collect(),
             security_groups: i.security_groups.clone(),
             cluster_id: None,
@@ -219,15 +220,28 @@ impl Database for Sim {
     }
 
     async fn create_read_replica(&self, spec: &ReplicaSpec) -> Result<DbInstance> {
-        Err(ActivityError::AwsError {
-            service: "rds".into(),
-            operation: "simulated".into(),
-            code: "Simulated".into(),
-            message: format!(
-                "the drill does not create replicas yet ({})",
-                spec.replica_id
-            ),
-        })
+        {
+            let mut w = self.call().await;
+            self.in_region(&w)?;
+            w.create_replica(
+                &spec.replica_id,
+                &self.region,
+                &spec.source_arn,
+                spec.parameter_group.clone(),
+            )
+            .map_err(|e| ActivityError::AwsError {
+                service: "rds".into(),
+                operation: "CreateDBInstanceReadReplica".into(),
+                code: e.split(':').next().unwrap_or("Simulated").into(),
+                message: e,
+            })?;
+            acted(&mut w);
+        }
+        self.instance(&spec.replica_id)
+            .await?
+            .ok_or_else(|| ActivityError::DbInstanceNotFound {
+                id: spec.replica_id.clone(),
+            })
     }
 
     async fn parameter(&self, group: &str, name: &str) -> Result<Option<String>> {

@@ -71,6 +71,8 @@ pub struct Instance {
     pub global_cluster: Option<String>,
     /// Aurora: a managed global failover to this cluster ends at this time.
     pub global_failover: Option<Millis>,
+    /// A replica being created is `available` at this time.
+    pub ready_at: Option<Millis>,
 }
 
 impl Instance {
@@ -98,6 +100,7 @@ impl Instance {
             source_lost_at: None,
             global_cluster: None,
             global_failover: None,
+            ready_at: None,
         }
     }
 
@@ -276,6 +279,8 @@ pub struct World {
     next_customer_order: u64,
     /// Checkouts the invariants have looked at.
     pub checked: usize,
+    /// Every order id a reconciliation report listed (the gap report).
+    pub gap_report: BTreeSet<u64>,
 }
 
 impl World {
@@ -521,6 +526,7 @@ impl World {
             change_seq: 0,
             next_customer_order: 0,
             checked: 0,
+            gap_report: BTreeSet::new(),
         };
         // A shop with history: orders up to 48,000 on the primary, replicated.
         let seeded: Vec<Order> = (1..=48_000u64)
@@ -628,6 +634,47 @@ impl World {
         i.status = "modifying".into();
         i.promotion = Some((now + reboot, now + done));
         self.note(format!("promotion of {id} starts"));
+        Ok(())
+    }
+
+    /// `CreateDBInstanceReadReplica` across regions: a snapshot of the source now, restored over
+    /// `create_replica`, then replication catches up from the snapshot's point.
+    pub fn create_replica(
+        &mut self,
+        id: &str,
+        region: &str,
+        source_arn: &str,
+        parameter_group: Option<String>,
+    ) -> Result<(), String> {
+        if self.instances.contains_key(id) {
+            return Err(format!("DBInstanceAlreadyExists: {id}"));
+        }
+        let source = self
+            .instances
+            .values()
+            .find(|i| i.arn == source_arn || i.id == source_arn)
+            .ok_or_else(|| format!("DBInstanceNotFound: {source_arn}"))?
+            .clone();
+        let arn = format!(
+            "arn:aws:rds:{region}:{}:db:{id}",
+            self.stack.shop.account_id
+        );
+        let mut i = Instance::new(id, region, &arn, parameter_group.clone());
+        if let Some(g) = &parameter_group {
+            self.parameter_groups
+                .entry((region.to_string(), g.clone()))
+                .or_insert_with(|| BTreeMap::from([("read_only".to_string(), "0".to_string())]));
+        }
+        i.orders = source.orders.clone();
+        i.auto_increment = source.auto_increment;
+        i.source = Some(source.id.clone());
+        i.status = "creating".into();
+        i.ready_at = Some(self.now + secs(self.lat.get("create_replica")));
+        self.instances.insert(id.to_string(), i);
+        self.note(format!(
+            "replica {id} of {} is being created in {region}",
+            source.id
+        ));
         Ok(())
     }
 
@@ -867,6 +914,10 @@ impl World {
             if !r.alive {
                 continue;
             }
+            if r.status == "creating" {
+                // The snapshot is being restored: writes wait in the relay log.
+                continue;
+            }
             if alive.contains(&source) {
                 r.source_lost_at = None;
             } else {
@@ -917,7 +968,13 @@ impl World {
         let now = self.now;
         self.global_failovers();
         let mut done = Vec::new();
+        let mut created = Vec::new();
         for i in self.instances.values_mut() {
+            if i.ready_at.is_some_and(|t| t <= now) {
+                i.ready_at = None;
+                i.status = "available".into();
+                created.push(i.id.clone());
+            }
             if let Some((reboot, end)) = i.promotion {
                 if now >= end {
                     i.promotion = None;
@@ -934,6 +991,9 @@ impl World {
         }
         for id in done {
             self.note(format!("{id} is promoted: available, standalone"));
+        }
+        for id in created {
+            self.note(format!("replica {id} is available"));
         }
     }
 
