@@ -962,16 +962,14 @@ fn report(
         }
     }
     if rto.is_some() && !silent.is_empty() {
-        {
-            let shown: Vec<String> = silent.iter().take(10).map(u64::to_string).collect();
-            let state = format!(
-                "{} confirmed order(s) in no database and no gap report: {}{}",
-                silent.len(),
-                shown.join(", "),
-                if silent.len() > 10 { ", …" } else { "" }
-            );
-            w.violate(crate::invariants::NOTHING_LOST, state);
-        }
+        let shown: Vec<String> = silent.iter().take(10).map(u64::to_string).collect();
+        let state = format!(
+            "{} confirmed order(s) in no database and no gap report: {}{}",
+            silent.len(),
+            shown.join(", "),
+            if silent.len() > 10 { ", …" } else { "" }
+        );
+        w.violate(crate::invariants::NOTHING_LOST, state);
     }
     let rpo_seconds = lost
         .iter()
