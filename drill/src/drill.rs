@@ -53,6 +53,14 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "primary-db-down, then the old primary returns and the on-call fails back: refused while orders of the gap are unresolved, done once they are handled",
     },
     Scenario {
+        name: "region-down",
+        summary: "the whole primary region stops answering, its alarms and event bus with it: nothing starts the failover, the on-call starts it by hand (with an rpo_override) after operator_manual_start; fencing and job pausing there are best effort",
+    },
+    Scenario {
+        name: "dr-throttling",
+        summary: "as primary-db-down, with every third control-plane call in the DR region throttled during the failover",
+    },
+    Scenario {
         name: "alarm-storm",
         summary: "as primary-db-down, with each alarm event delivered 100 times within a second",
     },
@@ -441,7 +449,21 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
     while t < max_end {
         t += STEP;
         if t == outage_at {
-            world.lock().expect("world").fail_database(&primary_db);
+            let mut w = world.lock().expect("world");
+            if options.scenario == "region-down" {
+                let region = w.primary();
+                w.region_down(&region);
+            } else {
+                w.fail_database(&primary_db);
+            }
+            if options.scenario == "dr-throttling" {
+                w.throttle = Some((dr.clone(), t + 3_600_000));
+            }
+        }
+        if options.scenario == "region-down"
+            && t == outage_at + secs(lat.get("operator_manual_start"))
+        {
+            start_by_hand(&world, &stack, t);
         }
         let restore = match options.scenario.as_str() {
             "false-alarm" => Some(outage_at + 150_000),
@@ -707,6 +729,27 @@ fn phases_of(r: &Running, w: &World, out: &mut Vec<Phase>) {
     }
 }
 
+/// The on-call starts the failover by hand (`trigger.source` = `manual`), accepting the loss: the
+/// region is down, and its replication with it.
+fn start_by_hand(world: &Arc<Mutex<World>>, stack: &Stack, t: Millis) {
+    let mut w = world.lock().expect("world");
+    w.advance_to(t);
+    let time = wfc_engine::format_timestamp(t);
+    let input = json!({
+        "incident_id": format!("manual-{}", time.replace([':', '.'], "-")),
+        "trigger": {"source": "manual", "name": "on-call (drill)", "region": stack.primary().0},
+        "time": time,
+        "rpo_override": {"reason": "on-call (drill): the primary region is down; the loss is the lag at the outage"},
+    });
+    let name = format!("failover-manual-{}", time.replace([':', '.'], "-"));
+    w.note(format!("on-call starts the failover by hand as {name}"));
+    let _ = w.record_execution_start(
+        &stack.state_machine_arn("failover"),
+        &name,
+        &input.to_string(),
+    );
+}
+
 /// The on-call's restart of the first refused failover, accepting the loss (`rpo_override`).
 fn restart_with_override(world: &Arc<Mutex<World>>, t: Millis) {
     let mut w = world.lock().expect("world");
@@ -850,11 +893,7 @@ fn serves_from(w: &World, region: &str) -> bool {
     if !w.region_healthy(region) {
         return false;
     }
-    let host = w
-        .ssm
-        .get(&(region.to_string(), w.stack.app.db_endpoint_name.clone()))
-        .map(|(v, _)| v.clone())
-        .unwrap_or_default();
+    let host = w.app_db_host(region);
     w.instance_by_endpoint(&host)
         .is_some_and(|i| w.writable(&i.id))
 }
@@ -971,34 +1010,86 @@ fn report(
         );
         w.violate(crate::invariants::NOTHING_LOST, state);
     }
+    // A failed execution told people: a notification of its incident while it ran (its failure
+    // chain names the step; a refusal has its own message).
+    for e in &executions {
+        if e.status != "FAILED" {
+            continue;
+        }
+        let incident = w
+            .executions
+            .get(&e.name)
+            .and_then(|x| serde_json::from_str::<Value>(&x.input).ok())
+            .and_then(|v| v["incident_id"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        let (from, to) = (e.start_seconds, e.end_seconds.unwrap_or(f64::MAX));
+        let told = w.notifications.iter().any(|n| {
+            let at = w.seconds(n.at);
+            at >= from && at <= to + 1.0 && n.subject.contains(&incident)
+        });
+        if !told {
+            let state = format!(
+                "{} failed ({}) and nobody was told",
+                e.name,
+                e.error.clone().unwrap_or_default()
+            );
+            w.violate(crate::invariants::FAILURE_NOTIFIED, state);
+        }
+    }
     let rpo_seconds = lost
         .iter()
         .map(|o| (outage - o.at) as f64 / 1000.0)
         .fold(0.0f64, f64::max);
     // The unavoidable AWS durations on the critical path.
     let mut critical = BTreeMap::new();
+    // Detection: the outage until the first event matched a rule, or until the on-call started
+    // the failover by hand (a region down takes its alarms with it).
     let detected = w
         .timeline
         .iter()
-        .find(|(_, what)| what.starts_with("event matches rule"))
-        .map(|(at, _)| *at);
-    if let Some(d) = detected {
-        critical.insert("detection".to_string(), (d - outage) as f64 / 1000.0);
+        .find(|(_, what)| {
+            what.starts_with("event matches rule")
+                || what.starts_with("on-call starts the failover by hand")
+        })
+        .map(|(at, what)| (*at, what.starts_with("on-call")));
+    if let Some((d, by_hand)) = detected {
+        let key = if by_hand {
+            "detection (by the on-call)"
+        } else {
+            "detection"
+        };
+        critical.insert(key.to_string(), (d - outage) as f64 / 1000.0);
     }
-    // The on-call's answers before the shop served again (approvals, the override restart);
-    // answers given at the same moment are one wait.
-    let until = serving_since.unwrap_or(Millis::MAX);
-    let human: BTreeSet<Millis> = w
-        .timeline
+    // People on the critical path: the approvals of the failover that served, and of the
+    // execution it restarted with an override, and the wait for that restart.
+    let served = executions
         .iter()
-        .filter(|(at, what)| *at <= until && what.starts_with("on-call "))
-        .map(|(at, _)| *at)
-        .collect();
-    if !human.is_empty() {
-        critical.insert(
-            format!("on-call answers ({})", human.len()),
-            lat.get("operator_response") * human.len() as f64,
-        );
+        .find(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"));
+    if let Some(served) = served {
+        let mut chain = vec![served];
+        let mut human = 0.0;
+        if let Some(prefix) = served.name.strip_suffix("-rpo-override") {
+            if let Some(origin) = executions
+                .iter()
+                .find(|e| e.name != served.name && e.name.starts_with(prefix))
+            {
+                human += served.start_seconds - origin.end_seconds.unwrap_or(served.start_seconds);
+                chain.push(origin);
+            }
+        }
+        for e in chain {
+            human += phases
+                .iter()
+                .filter(|p| p.name == format!("{}: approval", e.name))
+                .map(|p| p.end_seconds - p.start_seconds)
+                .sum::<f64>();
+        }
+        if human > 0.0 {
+            critical.insert(
+                "on-call (approvals, override)".to_string(),
+                (human * 1000.0).round() / 1000.0,
+            );
+        }
     }
     match &stack.secondary().1.database {
         Database::RdsInstance { .. } => {

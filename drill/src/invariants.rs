@@ -8,6 +8,7 @@ pub const TWO_WRITERS: &str = "never two writable databases the shop can reach";
 pub const GATED_503: &str = "gated checkouts get 503 + Retry-After";
 pub const UNIQUE_IDS: &str = "order ids unique";
 pub const NOTHING_LOST: &str = "every confirmed order is in the new primary or the gap report";
+pub const FAILURE_NOTIFIED: &str = "a failed workflow is notified, naming the failed step";
 pub const AGREE: &str = "on success DNS, the app's endpoint and the writable database agree";
 
 pub fn check(w: &mut World) {
@@ -38,26 +39,33 @@ fn two_writers(w: &mut World) {
     }
 }
 
-/// While a cutover is under way (the workflow recorded `failing_over`: from then on writes are
-/// to be gated until they open in DR), a checkout that reaches a region that answers gets
-/// 503 + Retry-After or an order, never an error page.
+/// While a cutover is under way (the workflow recorded `failing_over`; after `gate_grace`, the
+/// time its first steps take to close writes), a checkout that reaches a region that answers
+/// gets 503 + Retry-After or an order, never an error page.
 fn gated_checkouts(w: &mut World) {
     let state = w.stack.app.state_parameter.clone();
-    let gating = w
+    let failing_over = w
         .ssm
         .iter()
         .any(|((_, n), (v, _))| *n == state && v.contains("\"failing_over\""));
+    w.cutover_since = match (failing_over, w.cutover_since) {
+        (true, None) => Some(w.now),
+        (true, since) => since,
+        (false, _) => None,
+    };
     let from = w.checked;
     w.checked = w.checkouts.len();
-    if !gating {
+    let grace = crate::world::secs(w.lat.get("gate_grace"));
+    let Some(since) = w.cutover_since else {
         return;
-    }
+    };
     let broken: Vec<String> = w.checkouts[from..]
         .iter()
+        .filter(|c| c.at > since + grace)
         .filter(|c| c.answer == Answer::Failed && !w.regions_down.contains(&c.region))
         .map(|c| {
             format!(
-                "checkout in {} answered `{}` while writes were gated",
+                "checkout in {} answered `{}` during the cutover",
                 c.region, c.detail
             )
         })

@@ -50,11 +50,31 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// Spends one control-plane call, then the world at the call's time.
-    async fn call(&self) -> MutexGuard<'_, World> {
+    /// Spends one control-plane call, then the world at the call's time; a call the world
+    /// throttles (the `dr-throttling` scenario) fails as the AWS adapters name it.
+    async fn call(&self) -> Result<MutexGuard<'_, World>> {
         let api = self.world.lock().expect("world").lat.get("api_call");
         tokio::time::sleep(Duration::from_secs_f64(api)).await;
-        self.at_now()
+        let attempts = {
+            let mut w = self.at_now();
+            w.throttled_attempts(&self.region)
+        };
+        match attempts {
+            // The SDK's backoff between attempts (standard mode: up to 1 s, then 2 s).
+            Some(1) => {}
+            Some(n) => {
+                let backoff: f64 = (1..n).map(|k| 0.5 * f64::from(k)).sum();
+                tokio::time::sleep(Duration::from_secs_f64(backoff + api * f64::from(n - 1))).await;
+            }
+            None => {
+                tokio::time::sleep(Duration::from_secs_f64(1.5 + api * 2.0)).await;
+                return Err(ActivityError::AwsThrottled {
+                    service: "simulated".into(),
+                    operation: self.activity.clone(),
+                });
+            }
+        }
+        Ok(self.at_now())
     }
 
     fn at_now(&self) -> MutexGuard<'_, World> {
@@ -95,7 +115,7 @@ impl Clock for Sim {
 #[async_trait]
 impl Database for Sim {
     async fn instance(&self, id: &str) -> Result<Option<DbInstance>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         let Some(i) = w.instances.get(id).filter(|i| i.region == self.region) else {
             return Ok(None);
@@ -134,7 +154,7 @@ impl Database for Sim {
     }
 
     async fn cluster(&self, id: &str) -> Result<Option<DbCluster>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         Ok(w.instances
             .get(id)
@@ -156,7 +176,7 @@ impl Database for Sim {
     }
 
     async fn global_cluster(&self, id: &str) -> Result<Option<GlobalCluster>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         let members: Vec<GlobalClusterMember> = w
             .instances
             .values()
@@ -181,7 +201,7 @@ impl Database for Sim {
     }
 
     async fn promote_read_replica(&self, id: &str, _retention: Option<i32>) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         w.promote(id).map_err(|e| ActivityError::AwsError {
             service: "rds".into(),
@@ -203,7 +223,7 @@ impl Database for Sim {
     }
 
     async fn failover_global_cluster(&self, g: &str, target_arn: &str) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         let target = w
             .instances
@@ -221,7 +241,7 @@ impl Database for Sim {
 
     async fn create_read_replica(&self, spec: &ReplicaSpec) -> Result<DbInstance> {
         {
-            let mut w = self.call().await;
+            let mut w = self.call().await?;
             self.in_region(&w)?;
             w.create_replica(
                 &spec.replica_id,
@@ -245,7 +265,7 @@ impl Database for Sim {
     }
 
     async fn parameter(&self, group: &str, name: &str) -> Result<Option<String>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         Ok(w.parameter_groups
             .get(&(self.region.clone(), group.to_string()))
@@ -253,7 +273,7 @@ impl Database for Sim {
     }
 
     async fn set_parameter(&self, group: &str, name: &str, value: &str) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         let key = (self.region.clone(), group.to_string());
         let Some(params) = w.parameter_groups.get_mut(&key) else {
@@ -274,7 +294,7 @@ impl Database for Sim {
     }
 
     async fn stop_instance(&self, id: &str) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         if let Some(i) = w.instances.get_mut(id) {
             i.stopped = true;
@@ -284,7 +304,7 @@ impl Database for Sim {
     }
 
     async fn set_security_groups(&self, id: &str, groups: &[String]) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         if let Some(i) = w.instances.get_mut(id) {
             i.security_groups = groups.to_vec();
@@ -297,7 +317,7 @@ impl Database for Sim {
 #[async_trait]
 impl Dns for Sim {
     async fn records(&self, _zone: &str, name: &str, record_type: &str) -> Result<Vec<RecordSet>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         let name = name.trim_end_matches('.');
         Ok(w.records
             .iter()
@@ -307,14 +327,14 @@ impl Dns for Sim {
     }
 
     async fn upsert(&self, _zone: &str, records: &[RecordSet], _comment: &str) -> Result<String> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         let id = w.upsert_records(records);
         acted(&mut w);
         Ok(id)
     }
 
     async fn change_status(&self, change_id: &str) -> Result<ChangeStatus> {
-        let w = self.call().await;
+        let w = self.call().await?;
         Ok(match w.changes.get(change_id) {
             Some(t) if *t <= w.now => ChangeStatus::InSync,
             _ => ChangeStatus::Pending,
@@ -322,7 +342,7 @@ impl Dns for Sim {
     }
 
     async fn health_check_status(&self, id: &str) -> Result<Vec<CheckerObservation>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         let hc = w
             .health_checks
             .get(id)
@@ -342,7 +362,7 @@ impl Dns for Sim {
 #[async_trait]
 impl Compute for Sim {
     async fn capacity(&self, target: &ComputeTarget) -> Result<Option<Capacity>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         let name = target_name(target);
         Ok(w.asgs.get(&name).map(|a| Capacity {
@@ -353,7 +373,7 @@ impl Compute for Sim {
     }
 
     async fn set_desired(&self, target: &ComputeTarget, desired: u32) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         let boot = secs(w.lat.get("asg_boot"));
         let now = w.now;
@@ -381,7 +401,7 @@ fn target_name(target: &ComputeTarget) -> String {
 #[async_trait]
 impl ConfigStore for Sim {
     async fn parameter(&self, name: &str) -> Result<Option<(SecretValue, bool)>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         Ok(w.ssm
             .get(&(self.region.clone(), name.to_string()))
@@ -389,7 +409,7 @@ impl ConfigStore for Sim {
     }
 
     async fn put_parameter(&self, name: &str, value: &str, secure: bool) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         w.ssm
             .insert((self.region.clone(), name.into()), (value.into(), secure));
@@ -404,7 +424,7 @@ impl ConfigStore for Sim {
     }
 
     async fn secret(&self, id: &str) -> Result<Option<SecretValue>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         Ok(w.secrets
             .get(&(self.region.clone(), id.to_string()))
@@ -412,7 +432,7 @@ impl ConfigStore for Sim {
     }
 
     async fn put_secret(&self, id: &str, value: &SecretValue) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         w.secrets
             .insert((self.region.clone(), id.into()), value.expose().into());
@@ -423,7 +443,7 @@ impl ConfigStore for Sim {
 #[async_trait]
 impl Notifier for Sim {
     async fn publish(&self, topic_arn: &str, subject: &str, message: &str) -> Result<String> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         let at = w.now;
         w.notifications.push(crate::world::Notification {
             at,
@@ -442,7 +462,7 @@ impl Notifier for Sim {
 #[async_trait]
 impl Metrics for Sim {
     async fn datapoints(&self, query: &MetricQuery) -> Result<Vec<Datapoint>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         let id = query
             .dimensions
             .iter()
@@ -469,7 +489,9 @@ impl Metrics for Sim {
     }
 
     async fn alarm(&self, name: &str) -> Result<Option<Alarm>> {
-        let w = self.call().await;
+        let w = self.call().await?;
+        // CloudWatch is regional: a region that is down does not answer.
+        self.in_region(&w)?;
         Ok(w.alarms.get(name).map(|a| Alarm {
             name: a.name.clone(),
             state: if a.in_alarm {
@@ -591,11 +613,7 @@ impl HttpProbe for Sim {
             (Method::Post, p) if p.starts_with("/wp-json/wc/store/v1/cart/") => {
                 let site_acl = w.site(&region).acl_id.clone();
                 let gated = w.acls.get(&site_acl).is_some_and(|a| a.gate.is_some());
-                let host = w
-                    .ssm
-                    .get(&(region.clone(), w.stack.app.db_endpoint_name.clone()))
-                    .map(|(v, _)| v.clone())
-                    .unwrap_or_default();
+                let host = w.app_db_host(&region);
                 let writable = w
                     .instance_by_endpoint(&host)
                     .is_some_and(|i| w.writable(&i.id));
@@ -645,7 +663,7 @@ impl Workflows for Sim {
         name: &str,
         input_json: &str,
     ) -> Result<StartOutcome> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         Ok(
             match w.record_execution_start(state_machine_arn, name, input_json) {
                 Some(arn) => StartOutcome::Started { execution_arn: arn },
@@ -655,7 +673,7 @@ impl Workflows for Sim {
     }
 
     async fn describe_execution(&self, arn: &str) -> Result<Option<ExecutionSummary>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         Ok(w.executions
             .values()
             .find(|e| e.arn == arn)
@@ -666,7 +684,7 @@ impl Workflows for Sim {
     }
 
     async fn send_task_success(&self, token: &str, output_json: &str) -> Result<bool> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         w.task_answers.push((token.into(), output_json.into()));
         Ok(true)
     }
@@ -675,7 +693,7 @@ impl Workflows for Sim {
 #[async_trait]
 impl WriteGate for Sim {
     async fn web_acl(&self, acl: &WebAclRef, gate: &GateRule) -> Result<Option<WebAcl>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         Ok(w.acls.get(&acl.id).map(|a| WebAcl {
             lock_token: format!("lock-{}", a.lock),
@@ -702,7 +720,7 @@ impl WriteGate for Sim {
         gate: &GateRule,
         shift: i32,
     ) -> Result<Option<Written>> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         let region = self.region.clone();
         let Some(a) = w.acls.get_mut(&acl.id) else {
@@ -727,7 +745,7 @@ impl WriteGate for Sim {
         lock_token: &str,
         _rule_name: &str,
     ) -> Result<Option<Written>> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         let region = self.region.clone();
         let Some(a) = w.acls.get_mut(&acl.id) else {
@@ -747,13 +765,13 @@ impl WriteGate for Sim {
 #[async_trait]
 impl Schedules for Sim {
     async fn schedule_enabled(&self, group: &str, name: &str) -> Result<Option<bool>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         self.in_region(&w)?;
         Ok(w.schedules.get(&format!("{group}/{name}")).copied())
     }
 
     async fn set_schedule_enabled(&self, group: &str, name: &str, enabled: bool) -> Result<()> {
-        let mut w = self.call().await;
+        let mut w = self.call().await?;
         self.in_region(&w)?;
         w.schedules.insert(format!("{group}/{name}"), enabled);
         w.note(format!(
@@ -773,7 +791,7 @@ impl MySql for Sim {
         server: &MySqlServer,
         mode: SessionMode,
     ) -> Result<Box<dyn MySqlSession>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         let unreachable = || ActivityError::DatabaseUnreachable {
             server: server.name(),
             detail: "connection timed out".into(),
@@ -980,7 +998,7 @@ impl wfc_activities::ports::ObjectReplication for Sim {
         &self,
         bucket: &str,
     ) -> Result<Option<Vec<wfc_activities::ports::objects::ReplicationRule>>> {
-        let w = self.call().await;
+        let w = self.call().await?;
         let other = w
             .stack
             .regions

@@ -281,6 +281,13 @@ pub struct World {
     pub checked: usize,
     /// Every order id a reconciliation report listed (the gap report).
     pub gap_report: BTreeSet<u64>,
+    /// Each region's app configuration as the app last read it: (database host, maintenance).
+    pub app_config: BTreeMap<String, (String, bool)>,
+    /// When the recorded state last turned `failing_over` (the cutover's start, for invariants).
+    pub cutover_since: Option<Millis>,
+    /// Throttling: (region, until): every third control-plane call there is refused.
+    pub throttle: Option<(String, Millis)>,
+    throttle_count: u64,
 }
 
 impl World {
@@ -527,7 +534,12 @@ impl World {
             next_customer_order: 0,
             checked: 0,
             gap_report: BTreeSet::new(),
+            throttle: None,
+            throttle_count: 0,
+            app_config: BTreeMap::new(),
+            cutover_since: None,
         };
+        world.refresh_app_config();
         // A shop with history: orders up to 48,000 on the primary, replicated.
         let seeded: Vec<Order> = (1..=48_000u64)
             .step_by(1000)
@@ -772,12 +784,7 @@ impl World {
         {
             return (Answer::Gated, None, "503 Retry-After (write gate)".into());
         }
-        let maintenance = &self.stack.app.maintenance_parameter;
-        if self
-            .ssm
-            .get(&(region.to_string(), maintenance.clone()))
-            .is_some_and(|(v, _)| v != "off" && v != "0" && v != "false" && !v.is_empty())
-        {
+        if self.app_in_maintenance(region) {
             return (Answer::Gated, None, "503 Retry-After (maintenance)".into());
         }
         if self
@@ -787,11 +794,7 @@ impl World {
         {
             return (Answer::Failed, None, "502: no healthy target".into());
         }
-        let host = self
-            .ssm
-            .get(&(region.to_string(), self.stack.app.db_endpoint_name.clone()))
-            .map(|(v, _)| v.clone())
-            .unwrap_or_default();
+        let host = self.app_db_host(region);
         let Some(db) = self.instance_by_endpoint(&host).map(|i| i.id.clone()) else {
             return (
                 Answer::Failed,
@@ -882,6 +885,10 @@ impl World {
         self.dns_propagation();
         self.health_checkers();
         self.alarms_step();
+        let refresh = secs(self.lat.get("app_config_cache")).max(STEP);
+        if (now - self.start) % refresh == 0 {
+            self.refresh_app_config();
+        }
         // Checkout traffic: a Bernoulli draw per second at the rate (several per second above 1).
         let rate = self.lat.get("checkout_rate");
         let mut n = rate.floor() as usize;
@@ -1013,6 +1020,37 @@ impl World {
         }
     }
 
+    /// The database host the app in `region` uses: its configuration as last read (the app
+    /// caches what it reads from SSM for `app_config_cache`).
+    pub fn app_db_host(&self, region: &str) -> String {
+        self.app_config
+            .get(region)
+            .map(|(host, _)| host.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether the app in `region` shows its maintenance page (503 + Retry-After), as last read.
+    pub fn app_in_maintenance(&self, region: &str) -> bool {
+        self.app_config.get(region).is_some_and(|(_, m)| *m)
+    }
+
+    /// The apps re-read their configuration (every `app_config_cache` seconds).
+    fn refresh_app_config(&mut self) {
+        let maintenance = self.stack.app.maintenance_parameter.clone();
+        let host = self.stack.app.db_endpoint_name.clone();
+        for s in &self.sites {
+            let get = |name: &String| {
+                self.ssm
+                    .get(&(s.name.clone(), name.clone()))
+                    .map(|(v, _)| v.clone())
+            };
+            let on = get(&maintenance)
+                .is_some_and(|v| v != "off" && v != "0" && v != "false" && !v.is_empty());
+            self.app_config
+                .insert(s.name.clone(), (get(&host).unwrap_or_default(), on));
+        }
+    }
+
     /// Whether the shop in `region` answers its health check (its home page: app and database).
     pub fn region_healthy(&self, region: &str) -> bool {
         if self.regions_down.contains(region) {
@@ -1026,11 +1064,7 @@ impl World {
         {
             return false;
         }
-        let host = self
-            .ssm
-            .get(&(region.to_string(), self.stack.app.db_endpoint_name.clone()))
-            .map(|(v, _)| v.clone())
-            .unwrap_or_default();
+        let host = self.app_db_host(region);
         self.instance_by_endpoint(&host)
             .is_some_and(|i| i.alive && !i.stopped && !self.regions_down.contains(&i.region))
     }
@@ -1073,6 +1107,9 @@ impl World {
                 let a = &self.alarms[&name];
                 (a.region.clone(), a.kind.clone())
             };
+            if self.regions_down.contains(&region) {
+                continue;
+            }
             let breaching = match kind.as_str() {
                 "db-down" => {
                     let db = self.site(&region).db_instance.clone();
@@ -1176,6 +1213,32 @@ impl World {
         self.started.push((at, name.to_string()));
         self.note(format!("execution {name} starts"));
         Some(arn)
+    }
+
+    /// How many attempts this control-plane call in `region` needs while the scenario throttles
+    /// the region: each attempt is throttled with probability 1/3, and the AWS SDK's standard
+    /// retry mode tries 3 times; `None`: all 3 throttled, the adapter reports `AwsThrottled`.
+    pub fn throttled_attempts(&mut self, region: &str) -> Option<u32> {
+        match &self.throttle {
+            Some((r, until)) if r == region && self.now < *until => {
+                for attempt in 1..=3 {
+                    self.throttle_count += 1;
+                    if self.rng.unit() >= 1.0 / 3.0 {
+                        return Some(attempt);
+                    }
+                }
+                None
+            }
+            _ => Some(1),
+        }
+    }
+
+    /// The whole region stops answering: its databases, its shop, its control plane and its
+    /// alarms (CloudWatch and EventBridge there are down with it).
+    pub fn region_down(&mut self, region: &str) {
+        self.regions_down.insert(region.to_string());
+        self.outage_start.get_or_insert(self.now);
+        self.note(format!("region {region} stops answering"));
     }
 
     pub fn violate(&mut self, invariant: &str, state: String) {
