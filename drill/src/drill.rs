@@ -58,7 +58,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "dr-throttling",
-        summary: "as primary-db-down, with every third control-plane call in the DR region throttled during the failover",
+        summary: "as primary-db-down, with a third of the control-plane calls in the DR region throttled (the SDK retries 3 times, then the workflow retries)",
     },
     Scenario {
         name: "alarm-storm",

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> u8 {
     if args.list {
         println!("scenarios:");
         for s in SCENARIOS {
-            println!("  {:<18} {}", s.name, s.summary);
+            println!("  {:<20} {}", s.name, s.summary);
         }
         println!(
             "stacks: {}",
