@@ -123,6 +123,8 @@ pub struct DrillOptions {
     pub seed: u64,
     pub latency: Latency,
     pub variant: Variant,
+    /// Run the article's design (`--baseline article`) instead of the compiled workflows.
+    pub baseline: bool,
 }
 
 impl DrillOptions {
@@ -163,6 +165,7 @@ impl DrillOptions {
             seed,
             latency: Latency::default_model(),
             variant: Variant::AsBuilt,
+            baseline: false,
         })
     }
 }
@@ -219,6 +222,8 @@ pub struct Report {
     pub checkouts: BTreeMap<String, usize>,
     pub timeline: Vec<(f64, String)>,
     pub invariant_violations: Vec<crate::world::Violation>,
+    /// Violations beyond the first five of an invariant, counted by invariant.
+    pub more_violations: BTreeMap<String, u64>,
 }
 
 struct Running {
@@ -410,6 +415,9 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
         start,
     )));
     let lat = options.latency.clone();
+    if options.baseline {
+        world.lock().expect("world").article_design();
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
@@ -467,6 +475,9 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
         }
         let restore = match options.scenario.as_str() {
             "false-alarm" => Some(outage_at + 150_000),
+            // The article's design has no execution to wait for: the old primary returns 30 min
+            // after the outage.
+            "old-primary-returns" if options.baseline => Some(outage_at + 1_800_000),
             "old-primary-returns" | "failback" => finished
                 .iter()
                 .find(|e| e.status == "SUCCEEDED")
@@ -496,6 +507,10 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
             .flat_map(|e| std::iter::repeat_n(e, storm))
             .collect();
         for event in due {
+            if options.baseline {
+                baseline_lambda(&world, &event, &dr);
+                continue;
+            }
             for (rule, pattern, targets) in &rules {
                 if !pattern.matches(&event) {
                     continue;
@@ -656,13 +671,21 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
         // The shop serves from DR as a customer sees it: DNS names DR, and a checkout there
         // takes an order (writes open, the app on a writable database).
         {
-            let w = world.lock().expect("world");
+            let mut w = world.lock().expect("world");
             let serving = w.outage_start.is_some() && serves_from(&w, &dr);
+            if serving {
+                w.served_from = Some(dr.clone());
+            } else if serves_from(&w, stack.primary().0) {
+                w.served_from = Some(stack.primary().0.to_string());
+            }
             // Once a failover succeeded, the time DR began to serve is the RTO's end, whatever
             // happens later (a failback).
             let failed_over = finished
                 .iter()
-                .any(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"));
+                .any(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"))
+                || w.timeline
+                    .iter()
+                    .any(|(_, what)| what.starts_with("article Lambda"));
             match (serving, serving_since) {
                 (true, None) => serving_since = Some(w.now.max(t)),
                 (false, Some(_)) if !failed_over => serving_since = None,
@@ -726,6 +749,31 @@ fn phases_of(r: &Running, w: &World, out: &mut Vec<Phase>) {
             start_seconds: w.seconds(*at),
             end_seconds: w.seconds(until),
         });
+    }
+}
+
+/// The article's design (../shared/seeds/): the alarm's SNS action invokes one Lambda that calls
+/// `PromoteReadReplica` on the DR replica, once; nothing polls, fences, gates or reserves ids;
+/// Route 53's failover records move the traffic by health check.
+fn baseline_lambda(world: &Arc<Mutex<World>>, event: &Value, dr: &str) {
+    if event["detail-type"] != "CloudWatch Alarm State Change"
+        || event["detail"]["state"]["value"] != "ALARM"
+    {
+        return;
+    }
+    let mut w = world.lock().expect("world");
+    if w.timeline
+        .iter()
+        .any(|(_, what)| what.starts_with("article Lambda"))
+    {
+        return;
+    }
+    let replica = w.site(dr).db_instance.clone();
+    w.note(format!("article Lambda: PromoteReadReplica {replica}"));
+    let now = w.now;
+    w.cutover_declared = Some(now);
+    if let Err(e) = w.promote(&replica) {
+        w.note(format!("article Lambda: {e}"));
     }
 }
 
@@ -1159,7 +1207,103 @@ fn report(
         checkouts,
         timeline: w.timeline.iter().map(|(at, what)| (w.seconds(*at), what.clone())).collect(),
         invariant_violations: w.violations.clone(),
+        more_violations: w.more_violations.clone(),
     }
+}
+
+/// The article's design on the same world, outage and latency model: its alarm (300 s period,
+/// 2 evaluation periods), its TTL (300 s), one promote call, no fencing and no write gate.
+pub fn article_baseline(options: &DrillOptions) -> Result<Report, String> {
+    let mut article = options.clone();
+    article.baseline = true;
+    article.variant = Variant::AsBuilt;
+    for setting in [
+        "alarm_period=300",
+        "alarm_evaluation_periods=2",
+        "dns_ttl=300",
+    ] {
+        article.latency.set(setting)?;
+    }
+    run(&article)
+}
+
+/// Both designs side by side.
+pub fn render_comparison(wfc: &Report, article: &Report) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let opt = |x: Option<f64>| x.map_or("not recovered".to_string(), |v| format!("{v:.0} s"));
+    let broken = |r: &Report| {
+        let mut names: Vec<&str> = r
+            .invariant_violations
+            .iter()
+            .map(|v| v.invariant.as_str())
+            .collect();
+        names.dedup();
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join("; ")
+        }
+    };
+    let _ = writeln!(
+        s,
+        "scenario {} on the {} stack, seed {}",
+        wfc.scenario, wfc.stack, wfc.seed
+    );
+    let count = |r: &Report, k: &str| r.checkouts.get(k).copied().unwrap_or(0);
+    let rows = [
+        (
+            "",
+            "wfc (compiled failover)".to_string(),
+            "the article's design".to_string(),
+        ),
+        (
+            "RTO (customers)",
+            opt(wfc.rto_seconds),
+            opt(article.rto_seconds),
+        ),
+        (
+            "RPO (orders lost)",
+            wfc.rpo_orders_lost.to_string(),
+            article.rpo_orders_lost.to_string(),
+        ),
+        (
+            "RPO (seconds of writes)",
+            format!("{:.1} s", wfc.rpo_seconds),
+            format!("{:.1} s", article.rpo_seconds),
+        ),
+        (
+            "checkouts failed (5xx)",
+            count(wfc, "failed").to_string(),
+            count(article, "failed").to_string(),
+        ),
+        (
+            "checkouts gated (503)",
+            count(wfc, "gated_503").to_string(),
+            count(article, "gated_503").to_string(),
+        ),
+        (
+            "invariants broken",
+            wfc.invariant_violations.len().to_string(),
+            article.invariant_violations.len().to_string(),
+        ),
+    ];
+    for (label, ours, theirs) in rows {
+        let _ = writeln!(s, "{label:<28} {ours:<24} {theirs}");
+    }
+    let _ = writeln!(s, "\nwfc breaks: {}", broken(wfc));
+    let _ = writeln!(s, "the article breaks: {}", broken(article));
+    for v in &article.invariant_violations {
+        let _ = writeln!(
+            s,
+            "  {} at {:.0} s ({}): {}",
+            v.invariant, v.at_seconds, v.step, v.state
+        );
+    }
+    for (invariant, n) in &article.more_violations {
+        let _ = writeln!(s, "  … and {n} more of {invariant}");
+    }
+    s
 }
 
 /// The report for people.
@@ -1267,6 +1411,9 @@ pub fn render_text(r: &Report) -> String {
             "  BROKEN {} at {:.1} s ({}): {}",
             v.invariant, v.at_seconds, v.step, v.state
         );
+    }
+    for (invariant, n) in &r.more_violations {
+        let _ = writeln!(s, "  … and {n} more of {invariant}");
     }
     s
 }

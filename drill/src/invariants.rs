@@ -9,6 +9,7 @@ pub const GATED_503: &str = "gated checkouts get 503 + Retry-After";
 pub const UNIQUE_IDS: &str = "order ids unique";
 pub const NOTHING_LOST: &str = "every confirmed order is in the new primary or the gap report";
 pub const FAILURE_NOTIFIED: &str = "a failed workflow is notified, naming the failed step";
+pub const NO_AUTO_FAILBACK: &str = "no automatic failback";
 pub const AGREE: &str = "on success DNS, the app's endpoint and the writable database agree";
 
 pub fn check(w: &mut World) {
@@ -56,7 +57,7 @@ fn gated_checkouts(w: &mut World) {
     let from = w.checked;
     w.checked = w.checkouts.len();
     let grace = crate::world::secs(w.lat.get("gate_grace"));
-    let Some(since) = w.cutover_since else {
+    let Some(since) = w.cutover_since.or(w.cutover_declared) else {
         return;
     };
     let broken: Vec<String> = w.checkouts[from..]

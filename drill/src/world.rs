@@ -285,6 +285,14 @@ pub struct World {
     pub app_config: BTreeMap<String, (String, bool)>,
     /// When the recorded state last turned `failing_over` (the cutover's start, for invariants).
     pub cutover_since: Option<Millis>,
+    /// A cutover started outside any recorded state (the article's Lambda), until DR serves.
+    pub cutover_declared: Option<Millis>,
+    /// Route 53 failover routing: answers follow the primary's health check (the article).
+    pub failover_routing: bool,
+    /// Violations beyond the first five of an invariant, counted.
+    pub more_violations: BTreeMap<String, u64>,
+    /// The region the shop last served from as customers see it (set by the drill loop).
+    pub served_from: Option<String>,
     /// Throttling: (region, until): every third control-plane call there is refused.
     pub throttle: Option<(String, Millis)>,
     throttle_count: u64,
@@ -538,6 +546,10 @@ impl World {
             throttle_count: 0,
             app_config: BTreeMap::new(),
             cutover_since: None,
+            cutover_declared: None,
+            failover_routing: false,
+            more_violations: BTreeMap::new(),
+            served_from: None,
         };
         world.refresh_app_config();
         // A shop with history: orders up to 48,000 on the primary, replicated.
@@ -998,6 +1010,7 @@ impl World {
         }
         for id in done {
             self.note(format!("{id} is promoted: available, standalone"));
+            self.cutover_declared = None;
         }
         for id in created {
             self.note(format!("replica {id} is available"));
@@ -1006,6 +1019,28 @@ impl World {
 
     fn dns_propagation(&mut self) {
         let now = self.now;
+        if self.failover_routing {
+            // PRIMARY while its health check is healthy (more than 18 % of checkers), else
+            // SECONDARY, in the DNS answers `health_check_to_dns` later.
+            let primary = self.primary();
+            let hc = &self.health_checks[&self.site(&primary).health_check_id];
+            let healthy = hc.checkers.iter().filter(|c| c.2).count() as f64
+                > self.lat.get("health_check_healthy_share") * hc.checkers.len() as f64;
+            let target = if healthy { primary } else { self.dr() };
+            let at = now + secs(self.lat.get("health_check_to_dns"));
+            for name in self.stack.dns.record_names.clone() {
+                let pending = self
+                    .pending_answers
+                    .iter()
+                    .rev()
+                    .find(|(_, n, _)| *n == name)
+                    .map(|(_, _, r)| r.clone());
+                let current = pending.or_else(|| self.answers.get(&name).cloned());
+                if current.as_deref() != Some(target.as_str()) {
+                    self.pending_answers.push((at, name, target.clone()));
+                }
+            }
+        }
         let (due, later): (Vec<_>, Vec<_>) = self
             .pending_answers
             .drain(..)
@@ -1016,6 +1051,19 @@ impl World {
                 self.answers.insert(name.clone(), region.clone());
                 self.timeline
                     .push((now, format!("DNS answers for {name} now name {region}")));
+                // Back to the old region after DR served, with no failback running: automatic.
+                let failing_back = self
+                    .executions
+                    .values()
+                    .any(|e| e.status == "RUNNING" && e.state_machine_arn.ends_with("-failback"));
+                let dr = self.dr();
+                if self.served_from.as_deref() == Some(dr.as_str()) && region != dr && !failing_back
+                {
+                    let state = format!(
+                        "DNS for {name} moved back to {region} by itself after {dr} served"
+                    );
+                    self.violate(crate::invariants::NO_AUTO_FAILBACK, state);
+                }
             }
         }
     }
@@ -1233,6 +1281,21 @@ impl World {
         }
     }
 
+    /// The article's design: failover records on the health checks (PRIMARY/SECONDARY), each
+    /// region's app on its own database (DR's on its local replica).
+    pub fn article_design(&mut self) {
+        self.failover_routing = true;
+        let host = self.stack.app.db_endpoint_name.clone();
+        let dr = self.dr();
+        let replica = self.site(&dr).db_instance.clone();
+        let endpoint = self.instances[&replica].endpoint.clone();
+        self.ssm.insert((dr, host), (endpoint, false));
+        self.refresh_app_config();
+        self.note(
+            "the article's design: failover routing, DR's app on its local replica".to_string(),
+        );
+    }
+
     /// The whole region stops answering: its databases, its shop, its control plane and its
     /// alarms (CloudWatch and EventBridge there are down with it).
     pub fn region_down(&mut self, region: &str) {
@@ -1248,14 +1311,21 @@ impl World {
             step: self.step.clone(),
             state,
         };
-        // One report per invariant and state: a broken state is reported when it starts.
-        if !self
+        // One report per invariant and state (a broken state is reported when it starts), and at
+        // most five per invariant: the rest are counted.
+        let same: Vec<&Violation> = self
             .violations
             .iter()
-            .any(|x| x.invariant == v.invariant && x.state == v.state)
-        {
-            self.violations.push(v);
+            .filter(|x| x.invariant == v.invariant)
+            .collect();
+        if same.iter().any(|x| x.state == v.state) {
+            return;
         }
+        if same.len() >= 5 {
+            *self.more_violations.entry(v.invariant).or_insert(0) += 1;
+            return;
+        }
+        self.violations.push(v);
     }
 }
 

@@ -272,3 +272,32 @@ fn throttling_in_dr_is_absorbed_by_retries() {
         r.invariant_violations
     );
 }
+
+/// The article's design (../shared/seeds/: 300 s × 2 alarm, one promote call, TTL 300, failover
+/// records on health checks, no fencing, no write gate, no id reservation) on the same world:
+/// slower, and it breaks what the compiled failover holds.
+#[test]
+fn the_article_baseline_breaks_what_the_failover_holds() {
+    let mut options = DrillOptions::new("old-primary-returns", "rds", 1).unwrap();
+    options.latency.set("replica_network_delay=20").unwrap();
+    let wfc = drill::run(&options).unwrap();
+    let article = drill::article_baseline(&options).unwrap();
+    println!("{}", drill::render_comparison(&wfc, &article));
+    assert!(
+        wfc.invariant_violations.is_empty(),
+        "{:?}",
+        wfc.invariant_violations
+    );
+    for invariant in [
+        invariants::GATED_503,
+        invariants::UNIQUE_IDS,
+        invariants::TWO_WRITERS,
+        invariants::NO_AUTO_FAILBACK,
+    ] {
+        assert!(
+            !broken(&article, invariant).is_empty(),
+            "the article should break {invariant}"
+        );
+    }
+    assert!(article.rto_seconds.unwrap() > wfc.rto_seconds.unwrap());
+}

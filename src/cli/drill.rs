@@ -26,6 +26,11 @@ pub struct Args {
     /// to see an invariant catch it.
     #[arg(long, default_value = "as-built")]
     variant: String,
+    /// Also run the same outage under another design and print both side by side: `article`
+    /// (../shared/seeds/: a 300 s alarm period × 2, one promote call, TTL 300, no fencing, no
+    /// write gate).
+    #[arg(long, value_name = "DESIGN")]
+    baseline: Option<String>,
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -73,6 +78,33 @@ pub fn run(args: Args) -> u8 {
             return UNUSABLE;
         }
     };
+    if let Some(design) = &args.baseline {
+        if design != "article" {
+            eprintln!("error: --baseline {design}: the only baseline is `article`");
+            return UNUSABLE;
+        }
+        let (wfc, article) = match (drill::run(&options), drill::article_baseline(&options)) {
+            (Ok(w), Ok(a)) => (w, a),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("error: {e}");
+                return UNUSABLE;
+            }
+        };
+        if args.json {
+            let both = serde_json::json!({ "wfc": wfc, "article": article });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&both).expect("the reports serialise")
+            );
+        } else {
+            print!("{}", drill::render_comparison(&wfc, &article));
+        }
+        return if wfc.invariant_violations.is_empty() {
+            OK
+        } else {
+            PROBLEMS
+        };
+    }
     let report = match drill::run(&options) {
         Ok(r) => r,
         Err(e) => {
