@@ -21,7 +21,6 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use wfc_compiler::asl::StateMachine;
 use wfc_compiler::dsl::activity_of_placeholder;
 use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
 use wfc_engine::{Engine, Execution, Options as EngineOptions, Outcome, DEFAULT_START_TIME};
@@ -90,6 +89,8 @@ pub enum Variant {
     NoIdReservation,
     /// The write gate is not closed (gate tasks succeed without acting).
     NoWriteGate,
+    /// The write gate leaves out the block checkout's Store API (`/wp-json/wc/store`).
+    PartialGate,
 }
 
 impl Variant {
@@ -99,6 +100,7 @@ impl Variant {
             "no-fencing" => Variant::NoFencing,
             "no-id-reservation" => Variant::NoIdReservation,
             "no-write-gate" => Variant::NoWriteGate,
+            "partial-gate" => Variant::PartialGate,
             _ => return None,
         })
     }
@@ -110,6 +112,7 @@ impl Variant {
             Variant::NoFencing => Some("fence_primary"),
             Variant::NoIdReservation => Some("reserve_order_ids"),
             Variant::NoWriteGate => Some("gate_writes"),
+            Variant::PartialGate => None,
         }
     }
 }
@@ -125,6 +128,10 @@ pub struct DrillOptions {
     pub variant: Variant,
     /// Run the article's design (`--baseline article`) instead of the compiled workflows.
     pub baseline: bool,
+    /// Faults to inject (`--fault STATE:KIND`), each once.
+    pub faults: Vec<crate::faults::Fault>,
+    /// Record the executions' histories (the phases come from them); a campaign does without.
+    pub history: bool,
 }
 
 impl DrillOptions {
@@ -166,6 +173,8 @@ impl DrillOptions {
             latency: Latency::default_model(),
             variant: Variant::AsBuilt,
             baseline: false,
+            faults: Vec::new(),
+            history: true,
         })
     }
 }
@@ -242,6 +251,8 @@ struct Shared {
     tasks: Mutex<Vec<TaskTrace>>,
     home: String,
     variant: Variant,
+    faults: Vec<crate::faults::Fault>,
+    fired: Mutex<BTreeSet<usize>>,
 }
 
 impl Shared {
@@ -285,6 +296,21 @@ impl Shared {
         (result, elapsed + (origin - now) as f64 / 1000.0)
     }
 
+    /// The first not yet injected task fault for `state`, if any (each fault fires once).
+    fn take_fault(&self, state: &str) -> Option<crate::faults::FaultKind> {
+        let mut fired = self.fired.lock().expect("fired");
+        let (n, fault) = self
+            .faults
+            .iter()
+            .enumerate()
+            .find(|(n, f)| f.state == state && !fired.contains(n))?;
+        fired.insert(n);
+        if let Ok(mut w) = self.world.lock() {
+            w.note(format!("fault injected: {} at {state}", fault.kind.name()));
+        }
+        Some(fault.kind)
+    }
+
     fn handler(self: &Arc<Self>, execution: String) -> Handlers {
         let shared = self.clone();
         let exec = execution.clone();
@@ -295,16 +321,36 @@ impl Shared {
                 .and_then(activity_of_placeholder)
                 .unwrap_or("unknown")
                 .to_string();
-            let lat = shared.world.lock().expect("world").lat.clone();
+            let (cold_start, invoke) = {
+                let w = shared.world.lock().expect("world");
+                (w.lat.get("lambda_cold_start"), w.lat.get("lambda_invoke"))
+            };
             let cold = if shared.warm.lock().expect("warm").insert(activity.clone()) {
-                lat.get("lambda_cold_start")
+                cold_start
             } else {
                 0.0
             };
-            let invoke = lat.get("lambda_invoke") + cold;
+            let invoke = invoke + cold;
             let at = request.now + secs(invoke);
+            let fault = shared.take_fault(&request.state_name);
+            let mut payload = request.payload.clone();
+            if shared.variant == Variant::PartialGate && activity == "gate_writes" {
+                if let Some(paths) = payload["paths"].as_array_mut() {
+                    paths.retain(|p| !p.as_str().is_some_and(|p| p.contains("wc/store")));
+                }
+            }
+            let request = &TaskRequest {
+                payload,
+                ..request.clone()
+            };
             let (result, elapsed) = if shared.variant.skipped() == Some(activity.as_str()) {
                 (Ok(skipped_output(&activity, &request.payload)), 0.0)
+            } else if let Some(kind) = fault {
+                crate::faults::inject(
+                    kind,
+                    |at| shared.run_activity(&activity, request.payload.clone(), at),
+                    at,
+                )
             } else {
                 shared.run_activity(&activity, request.payload.clone(), at)
             };
@@ -389,25 +435,51 @@ fn compiled_rules(stack: &Stack) -> Vec<(String, Pattern, Vec<Value>)> {
         .collect()
 }
 
-pub fn run(options: &DrillOptions) -> Result<Report, String> {
-    let stack = Stack::load(&options.stack_text).map_err(|errors| {
-        errors
-            .iter()
-            .map(|e| format!("{e:?}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    let start = DEFAULT_START_TIME;
-    let mut machines: BTreeMap<String, StateMachine> = BTreeMap::new();
-    // Every workflow of the stack, by its state machine ARN (the drill starts the failover; a
-    // scenario or a person may start the others).
-    for name in ["failover", "switchover", "failback", "preflight"] {
-        let compiled = wfc_workflows::build(name, &stack)
-            .ok_or("no such workflow")?
-            .map_err(|e| format!("{name} does not compile for this stack: {e:?}"))?;
-        machines.insert(stack.state_machine_arn(name), compiled.machine);
+/// What every run of one stack shares: the stack, its compiled workflows and rules (a fault
+/// campaign compiles them once).
+pub struct Prepared {
+    pub stack: Stack,
+    /// Each workflow's engine (its definition prepared once), by state machine ARN.
+    pub machines: BTreeMap<String, Engine>,
+    rules: Vec<(String, Pattern, Vec<Value>)>,
+}
+
+impl Prepared {
+    pub fn new(stack_text: &str) -> Result<Prepared, String> {
+        let stack = Stack::load(stack_text).map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })?;
+        let mut machines: BTreeMap<String, Engine> = BTreeMap::new();
+        // Every workflow of the stack, by its state machine ARN (the drill starts the failover;
+        // a scenario or a person may start the others).
+        for name in ["failover", "switchover", "failback", "preflight"] {
+            let compiled = wfc_workflows::build(name, &stack)
+                .ok_or("no such workflow")?
+                .map_err(|e| format!("{name} does not compile for this stack: {e:?}"))?;
+            machines.insert(stack.state_machine_arn(name), Engine::new(compiled.machine));
+        }
+        let rules = compiled_rules(&stack);
+        Ok(Prepared {
+            stack,
+            machines,
+            rules,
+        })
     }
-    let rules = compiled_rules(&stack);
+}
+
+pub fn run(options: &DrillOptions) -> Result<Report, String> {
+    run_prepared(&Prepared::new(&options.stack_text)?, options)
+}
+
+pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Report, String> {
+    let stack = prepared.stack.clone();
+    let machines = &prepared.machines;
+    let rules = &prepared.rules;
+    let start = DEFAULT_START_TIME;
     let world = Arc::new(Mutex::new(World::new(
         &stack,
         options.latency.clone(),
@@ -430,6 +502,8 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
         tasks: Mutex::new(Vec::new()),
         home: stack.secondary().0.to_string(),
         variant: options.variant,
+        faults: options.faults.clone(),
+        fired: Mutex::new(BTreeSet::new()),
     });
     let primary_db = world
         .lock()
@@ -452,6 +526,7 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
     let mut phases: Vec<Phase> = Vec::new();
     let mut overridden = false;
     let mut restored = false;
+    let mut event_faults_done = BTreeSet::new();
     let mut failback = FailbackState::default();
     let mut t = start;
     while t < max_end {
@@ -497,6 +572,7 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
             w.outbox = later;
             due.into_iter().map(|(_, e)| e).collect()
         };
+        let due = crate::faults::event_faults(&options.faults, due, &mut event_faults_done);
         let storm = if options.scenario == "alarm-storm" {
             100
         } else {
@@ -511,7 +587,7 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
                 baseline_lambda(&world, &event, &dr);
                 continue;
             }
-            for (rule, pattern, targets) in &rules {
+            for (rule, pattern, targets) in rules.iter() {
                 if !pattern.matches(&event) {
                     continue;
                 }
@@ -544,14 +620,15 @@ pub fn run(options: &DrillOptions) -> Result<Report, String> {
                     .note(format!("execution {name}: the drill does not run {arn}"));
                 continue;
             };
-            let engine = Engine::new(machine.clone())
+            let engine = machine
+                .clone()
                 .with_handlers(shared.handler(name.clone()))
                 .with_options(EngineOptions {
                     seed: options.seed,
                     start_time: at,
                     execution_name: Some(name.clone()),
                     state_machine_arn: arn.clone(),
-                    history: true,
+                    history: options.history,
                     ..EngineOptions::default()
                 });
             let input: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
@@ -770,8 +847,6 @@ fn baseline_lambda(world: &Arc<Mutex<World>>, event: &Value, dr: &str) {
     }
     let replica = w.site(dr).db_instance.clone();
     w.note(format!("article Lambda: PromoteReadReplica {replica}"));
-    let now = w.now;
-    w.cutover_declared = Some(now);
     if let Err(e) = w.promote(&replica) {
         w.note(format!("article Lambda: {e}"));
     }

@@ -13,6 +13,7 @@
 
 pub mod dispatch;
 pub mod drill;
+pub mod faults;
 pub mod invariants;
 pub mod latency;
 pub mod ports;

@@ -81,7 +81,12 @@ impl Sim {
         let mut w = self.world.lock().expect("world");
         let t = self.clock.now();
         w.advance_to(t);
-        w.step = format!("activity {}", self.activity);
+        if w.step
+            .as_deref()
+            .is_none_or(|s| !s.ends_with(&self.activity))
+        {
+            w.step = Some(format!("activity {}", self.activity));
+        }
         w
     }
 

@@ -116,6 +116,14 @@ pub struct HealthCheck {
     pub checkers: Vec<(Millis, u32, bool)>,
 }
 
+/// How customers check out: (cumulative share, request): the classic checkout form, its AJAX
+/// endpoint, and the block checkout's Store API (woocommerce.md §3).
+pub const CHECKOUT_PATHS: [(f64, &str); 3] = [
+    (0.5, "/checkout"),
+    (0.8, "/?wc-ajax=checkout"),
+    (1.0, "/wp-json/wc/store/v1/checkout"),
+];
+
 pub const CHECKER_REGIONS: [&str; 8] = [
     "us-east-1",
     "us-west-1",
@@ -204,6 +212,8 @@ pub struct Checkout {
     pub at: Millis,
     pub customer: usize,
     pub region: String,
+    /// The request that places the order (classic form, AJAX, or the block checkout's Store API).
+    pub path: String,
     pub answer: Answer,
     pub order_id: Option<u64>,
     pub detail: String,
@@ -273,20 +283,14 @@ pub struct World {
     pub regions_down: BTreeSet<String>,
     pub outage_start: Option<Millis>,
     /// What the current step is (a world tick, or the activity acting), for violations.
-    pub step: String,
+    pub step: Option<String>,
     pub steps: u64,
     change_seq: u64,
     next_customer_order: u64,
-    /// Checkouts the invariants have looked at.
-    pub checked: usize,
     /// Every order id a reconciliation report listed (the gap report).
     pub gap_report: BTreeSet<u64>,
     /// Each region's app configuration as the app last read it: (database host, maintenance).
     pub app_config: BTreeMap<String, (String, bool)>,
-    /// When the recorded state last turned `failing_over` (the cutover's start, for invariants).
-    pub cutover_since: Option<Millis>,
-    /// A cutover started outside any recorded state (the article's Lambda), until DR serves.
-    pub cutover_declared: Option<Millis>,
     /// Route 53 failover routing: answers follow the primary's health check (the article).
     pub failover_routing: bool,
     /// Violations beyond the first five of an invariant, counted.
@@ -536,17 +540,14 @@ impl World {
             violations: Vec::new(),
             regions_down: BTreeSet::new(),
             outage_start: None,
-            step: "world".into(),
+            step: None,
             steps: 0,
             change_seq: 0,
             next_customer_order: 0,
-            checked: 0,
             gap_report: BTreeSet::new(),
             throttle: None,
             throttle_count: 0,
             app_config: BTreeMap::new(),
-            cutover_since: None,
-            cutover_declared: None,
             failover_routing: false,
             more_violations: BTreeMap::new(),
             served_from: None,
@@ -772,28 +773,56 @@ impl World {
     pub fn checkout(&mut self, customer: usize) {
         let region = self.resolve(customer);
         let now = self.now;
-        let (answer, order_id, detail) = self.shop_write(&region, customer);
+        let draw = self.rng.unit();
+        let path = CHECKOUT_PATHS
+            .iter()
+            .find(|(share, _)| draw < *share)
+            .map_or(CHECKOUT_PATHS[0].1, |(_, p)| *p)
+            .to_string();
+        let gated = self.gate_covers(&region, &path);
+        let (answer, order_id, detail) = self.shop_write(&region, &path, customer);
+        // While writes are gated, a checkout gets 503 + Retry-After: never an error page, never an
+        // order written where it may be lost.
+        if gated.is_some() && answer != Answer::Gated {
+            let state = format!(
+                "a {path} checkout in {region} answered `{detail}` while writes were gated there"
+            );
+            self.violate(crate::invariants::GATED_503, state);
+        }
         self.checkouts.push(Checkout {
             at: now,
             customer,
             region,
+            path,
             answer,
             order_id,
             detail,
         });
     }
 
+    /// Whether `region`'s write gate is on (`Some`), and whether it covers `path` (`Some(true)`):
+    /// a gate path is a prefix, or `path?query` matching the query (`GateRule::paths`).
+    pub fn gate_covers(&self, region: &str, path: &str) -> Option<bool> {
+        let gate = self.acls.get(&self.site(region).acl_id)?.gate.as_ref()?;
+        let (req_path, req_query) = wfc_activities::ports::write_gate::split_path(path);
+        Some(gate.paths.iter().any(|entry| {
+            let (p, q) = wfc_activities::ports::write_gate::split_path(entry);
+            req_path.starts_with(p) && q.is_none_or(|q| req_query.is_some_and(|r| r.contains(q)))
+        }))
+    }
+
     /// What the shop in `region` answers to a checkout, and the order it takes.
-    fn shop_write(&mut self, region: &str, customer: usize) -> (Answer, Option<u64>, String) {
+    fn shop_write(
+        &mut self,
+        region: &str,
+        path: &str,
+        customer: usize,
+    ) -> (Answer, Option<u64>, String) {
         if self.regions_down.contains(region) {
             return (Answer::Failed, None, "the region does not answer".into());
         }
         let site = self.site(region).clone();
-        if self
-            .acls
-            .get(&site.acl_id)
-            .is_some_and(|a| a.gate.is_some())
-        {
+        if self.gate_covers(region, path) == Some(true) {
             return (Answer::Gated, None, "503 Retry-After (write gate)".into());
         }
         if self.app_in_maintenance(region) {
@@ -890,7 +919,7 @@ impl World {
 
     fn tick(&mut self) {
         self.steps += 1;
-        self.step = format!("world step {}", self.steps);
+        self.step = None;
         let now = self.now;
         self.replication();
         self.promotions();
@@ -919,11 +948,17 @@ impl World {
         let now = self.now;
         let per_step = self.lat.get("replica_apply_rate") / self.lat.get("writes_per_order");
         let io_timeout = secs(self.lat.get("replica_io_timeout"));
-        let alive: BTreeSet<String> = self
+        // Replicas, and whether their source answers (few: one or two a world).
+        let sources: Vec<(String, bool)> = self
             .instances
             .values()
-            .filter(|i| i.alive && !i.stopped && !self.regions_down.contains(&i.region))
-            .map(|i| i.id.clone())
+            .filter_map(|r| r.source.as_ref())
+            .map(|s| {
+                let up = self.instances.get(s).is_some_and(|i| {
+                    i.alive && !i.stopped && !self.regions_down.contains(&i.region)
+                });
+                (s.clone(), up)
+            })
             .collect();
         let period = secs(self.lat.get("alarm_period"));
         for r in self.instances.values_mut() {
@@ -937,7 +972,7 @@ impl World {
                 // The snapshot is being restored: writes wait in the relay log.
                 continue;
             }
-            if alive.contains(&source) {
+            if sources.iter().any(|(s, up)| *s == source && *up) {
                 r.source_lost_at = None;
             } else {
                 let lost = *r.source_lost_at.get_or_insert(now);
@@ -1010,7 +1045,6 @@ impl World {
         }
         for id in done {
             self.note(format!("{id} is promoted: available, standalone"));
-            self.cutover_declared = None;
         }
         for id in created {
             self.note(format!("replica {id} is available"));
@@ -1121,13 +1155,17 @@ impl World {
         let now = self.now;
         let interval = secs(self.lat.get("health_check_interval"));
         let threshold = self.lat.get("health_check_failure_threshold") as u32;
-        let ids: Vec<String> = self.health_checks.keys().cloned().collect();
-        for id in ids {
-            let region = self.health_checks[&id].region.clone();
-            let healthy = self.region_healthy(&region);
-            let hc = self.health_checks.get_mut(&id).expect("exists");
+        // Each region's health once, then every checker that checks this second.
+        let healthy: Vec<(String, bool)> = self
+            .sites
+            .iter()
+            .map(|s| (s.name.clone(), self.region_healthy(&s.name)))
+            .collect();
+        let start = self.start;
+        for hc in self.health_checks.values_mut() {
+            let healthy = healthy.iter().any(|(r, h)| *r == hc.region && *h);
             for (phase, fails, ok) in hc.checkers.iter_mut() {
-                if (now - self.start - *phase).rem_euclid(interval) >= STEP {
+                if (now - start - *phase).rem_euclid(interval) >= STEP {
                     continue;
                 }
                 if healthy {
@@ -1308,7 +1346,10 @@ impl World {
         let v = Violation {
             invariant: invariant.into(),
             at_seconds: self.seconds(self.now),
-            step: self.step.clone(),
+            step: self
+                .step
+                .clone()
+                .unwrap_or_else(|| format!("world step {}", self.steps)),
             state,
         };
         // One report per invariant and state (a broken state is reported when it starts), and at

@@ -22,7 +22,8 @@ pub struct Args {
     /// Override a duration of the latency model (repeatable): `--latency promote=420s`.
     #[arg(long, value_name = "KEY=VALUE")]
     latency: Vec<String>,
-    /// Run a deliberately broken failover (`no-fencing`, `no-id-reservation`, `no-write-gate`)
+    /// Run a deliberately broken failover (`no-fencing`, `no-id-reservation`, `no-write-gate`,
+    /// `partial-gate`)
     /// to see an invariant catch it.
     #[arg(long, default_value = "as-built")]
     variant: String,
@@ -31,6 +32,22 @@ pub struct Args {
     /// write gate).
     #[arg(long, value_name = "DESIGN")]
     baseline: Option<String>,
+    /// Inject a fault (repeatable): `STATE:KIND`, KIND one of throttle, 5xx, lambda-timeout,
+    /// crash-after-effect, duplicate, slow; or `event:lost-event`, `event:duplicate-event`.
+    #[arg(long, value_name = "STATE:KIND")]
+    fault: Vec<String>,
+    /// Run the fault campaign: every single fault at every task of the failover, and every pair.
+    #[arg(long)]
+    faults: bool,
+    /// The campaign's single faults only (no pairs).
+    #[arg(long, requires = "faults")]
+    singles: bool,
+    /// Run at most this many campaign scenarios.
+    #[arg(long, requires = "faults")]
+    limit: Option<usize>,
+    /// Threads for the campaign (default: the machine's cores).
+    #[arg(long, requires = "faults")]
+    jobs: Option<usize>,
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -72,12 +89,47 @@ pub fn run(args: Args) -> u8 {
         Some(v) => v,
         None => {
             eprintln!(
-                "error: --variant {}: expected as-built, no-fencing, no-id-reservation or no-write-gate",
+                "error: --variant {}: expected as-built, no-fencing, no-id-reservation, no-write-gate or partial-gate",
                 args.variant
             );
             return UNUSABLE;
         }
     };
+    for spec in &args.fault {
+        match wfc_drill::faults::Fault::parse(spec) {
+            Ok(f) => options.faults.push(f),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return UNUSABLE;
+            }
+        }
+    }
+    if args.faults {
+        let jobs = args
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+        let campaign = match wfc_drill::faults::campaign(&options, jobs, !args.singles, args.limit)
+        {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return UNUSABLE;
+            }
+        };
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&campaign).expect("the campaign serialises")
+            );
+        } else {
+            print!("{}", wfc_drill::faults::render(&campaign));
+        }
+        return if campaign.violations.is_empty() {
+            OK
+        } else {
+            PROBLEMS
+        };
+    }
     if let Some(design) = &args.baseline {
         if design != "article" {
             eprintln!("error: --baseline {design}: the only baseline is `article`");
