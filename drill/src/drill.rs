@@ -8,10 +8,8 @@
 //! sleeps on tokio's paused clock, the call's virtual time added to the task). An on-call person
 //! answers approval requests after `operator_response`.
 //!
-//! Known simplification: an execution runs on from a start or an answered approval until it
-//! ends or parks again, so two executions only interleave at their parks (approvals); the
-//! world's clock never goes back, so an execution that acts "earlier" than the world acts at the
-//! world's time.
+//! Executions are stepped (`Options::stepped`): every second, each runs to that second, then the
+//! world does; so concurrent executions interleave on the one clock, to the second.
 
 use crate::dispatch::{dispatch, SimEnv};
 use crate::latency::Latency;
@@ -332,6 +330,26 @@ impl Shared {
             };
             let invoke = invoke + cold;
             let at = request.now + secs(invoke);
+            // At most one failover per incident: the executions that began to cut over.
+            if exec.starts_with("failover")
+                && matches!(
+                    activity.as_str(),
+                    "gate_writes" | "fence_primary" | "promote_replica" | "failover_global_cluster"
+                )
+            {
+                let mut w = shared.world.lock().expect("world");
+                w.advance_to(request.now);
+                w.cutting_over.insert(exec.clone());
+                if w.cutting_over.len() > 1 {
+                    let names: Vec<String> = w.cutting_over.iter().cloned().collect();
+                    let state = format!(
+                        "{} failovers cut over at once: {}",
+                        names.len(),
+                        names.join(", ")
+                    );
+                    w.violate(crate::invariants::ONE_FAILOVER, state);
+                }
+            }
             let fault = shared.take_fault(&request.state_name);
             let mut payload = request.payload.clone();
             if shared.variant == Variant::PartialGate && activity == "gate_writes" {
@@ -564,6 +582,13 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             restored = true;
             world.lock().expect("world").restore_database(&primary_db);
         }
+        // Every execution runs to this second (its tasks move the world to their own times),
+        // then the world itself: one clock for all.
+        for r in running.iter_mut() {
+            if !r.execution.is_complete() {
+                r.execution.run_until(t);
+            }
+        }
         world.lock().expect("world").advance_to(t);
         // Events due now, through the compiled rules.
         let due: Vec<Value> = {
@@ -629,6 +654,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                     execution_name: Some(name.clone()),
                     state_machine_arn: arn.clone(),
                     history: options.history,
+                    stepped: true,
                     ..EngineOptions::default()
                 });
             let input: Value = serde_json::from_str(&input).unwrap_or(Value::Null);
@@ -639,13 +665,6 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 started: at,
                 answering: BTreeSet::new(),
             });
-        }
-        // Parked executions' timers (a waiter's poll timeout, an approval's deadline) run on.
-        for r in running.iter_mut() {
-            if !r.execution.is_complete() && r.execution.now() < t {
-                let behind = (t - r.execution.now()) as f64 / 1000.0;
-                r.execution.advance(behind);
-            }
         }
         // Tokens answered through the world's Step Functions (`wake_waiter`).
         let woken: Vec<(String, String)> =
@@ -674,10 +693,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         answers = later;
         for (at, name, token) in now_answers {
             if let Some(r) = running.iter_mut().find(|r| r.name == name) {
-                let behind = (at - r.execution.now()) as f64 / 1000.0;
-                if behind > 0.0 {
-                    r.execution.advance(behind);
-                }
+                r.execution.run_until(at);
                 world
                     .lock()
                     .expect("world")

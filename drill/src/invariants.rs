@@ -9,6 +9,7 @@ pub const GATED_503: &str = "gated checkouts get 503 + Retry-After";
 pub const UNIQUE_IDS: &str = "order ids unique";
 pub const NOTHING_LOST: &str = "every confirmed order is in the new primary or the gap report";
 pub const FAILURE_NOTIFIED: &str = "a failed workflow is notified, naming the failed step";
+pub const ONE_FAILOVER: &str = "at most one failover per incident";
 pub const NO_AUTO_FAILBACK: &str = "no automatic failback";
 pub const AGREE: &str = "on success DNS, the app's endpoint and the writable database agree";
 

@@ -293,6 +293,8 @@ pub struct World {
     pub app_config: BTreeMap<String, (String, bool)>,
     /// Route 53 failover routing: answers follow the primary's health check (the article).
     pub failover_routing: bool,
+    /// Failover executions that began to cut over (gate, fence, promote).
+    pub cutting_over: BTreeSet<String>,
     /// Violations beyond the first five of an invariant, counted.
     pub more_violations: BTreeMap<String, u64>,
     /// The region the shop last served from as customers see it (set by the drill loop).
@@ -550,6 +552,7 @@ impl World {
             app_config: BTreeMap::new(),
             failover_routing: false,
             more_violations: BTreeMap::new(),
+            cutting_over: BTreeSet::new(),
             served_from: None,
         };
         world.refresh_app_config();

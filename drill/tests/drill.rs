@@ -336,3 +336,24 @@ fn a_fault_campaign_breaks_no_invariant() {
     assert_eq!(c.scenarios, 40);
     assert!(c.violations.is_empty(), "{}", wfc_drill::faults::render(&c));
 }
+
+/// Open finding, held here: the stack's two alarms start two failovers (their incident ids differ),
+/// and the anti-flap guard lets both through when both check before either records its state.
+/// The default scenario hides it (the lag is unknown, both stop at the RPO gate and the on-call
+/// restarts one); with the lag known both cut over, and the second fails at the promotion.
+#[test]
+fn two_alarms_start_two_failovers_when_the_lag_is_known() {
+    let r = run(
+        "primary-db-down",
+        1,
+        Variant::AsBuilt,
+        &["replica_io_timeout=100000"],
+    );
+    let found = broken(&r, invariants::ONE_FAILOVER);
+    assert_eq!(found.len(), 1, "{}", drill::render_text(&r));
+    assert!(
+        found[0].contains("2 failovers cut over at once"),
+        "{found:?}"
+    );
+    assert_eq!(r.outcome, "recovered_in_dr");
+}
