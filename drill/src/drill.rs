@@ -89,6 +89,8 @@ pub enum Variant {
     NoWriteGate,
     /// The write gate leaves out the block checkout's Store API (`/wp-json/wc/store`).
     PartialGate,
+    /// The old region's job runner is never paused (DR's is resumed all the same).
+    NoJobPause,
 }
 
 impl Variant {
@@ -99,6 +101,7 @@ impl Variant {
             "no-id-reservation" => Variant::NoIdReservation,
             "no-write-gate" => Variant::NoWriteGate,
             "partial-gate" => Variant::PartialGate,
+            "no-job-pause" => Variant::NoJobPause,
             _ => return None,
         })
     }
@@ -111,6 +114,7 @@ impl Variant {
             Variant::NoIdReservation => Some("reserve_order_ids"),
             Variant::NoWriteGate => Some("gate_writes"),
             Variant::PartialGate => None,
+            Variant::NoJobPause => Some("pause_background_jobs"),
         }
     }
 }
@@ -434,6 +438,9 @@ fn skipped_output(activity: &str, payload: &Value) -> Value {
         }),
         "gate_writes" => json!({
             "web_acl": payload["web_acl_name"], "gated": true, "changed": false,
+        }),
+        "pause_background_jobs" => json!({
+            "runner": "skipped (broken variant)", "was_running": true, "running": false, "changed": false,
         }),
         _ => json!({}),
     }
@@ -786,7 +793,19 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             }
         }
         let world_now = world.lock().expect("world").now;
-        let quiet = running.is_empty() && answers.is_empty();
+        // After the old primary returns, long enough to see job runners overlap.
+        let settle = if restored && options.scenario == "old-primary-returns" {
+            let w = world.lock().expect("world");
+            let back = w
+                .timeline
+                .iter()
+                .find(|(_, what)| what.ends_with("answers again"))
+                .map_or(0, |(at, _)| *at);
+            back + secs(lat.get("jobs_overlap_limit")) + 60_000
+        } else {
+            0
+        };
+        let quiet = running.is_empty() && answers.is_empty() && world_now >= settle;
         if quiet {
             if let Some(end) = last_end {
                 if world_now >= end + 2 * ttl + 60_000 && t >= end {
@@ -1148,6 +1167,39 @@ fn report(
             if silent.len() > 10 { ", …" } else { "" }
         );
         w.violate(crate::invariants::NOTHING_LOST, state);
+    }
+    // A failback pauses writes (its first gate) until they open in the primary region: no
+    // longer than the request's max_write_pause_seconds, unless it stopped (and said so).
+    for e in executions
+        .iter()
+        .filter(|e| e.status == "SUCCEEDED" && e.name.starts_with("failback"))
+    {
+        let of = |activity: &'static str| {
+            tasks
+                .iter()
+                .filter(move |t| t.execution == e.name && t.activity == activity)
+        };
+        let paused = of("gate_writes").map(|t| t.start_seconds).reduce(f64::min);
+        let opened = of("open_writes")
+            .map(|t| t.start_seconds + t.seconds)
+            .reduce(f64::max);
+        let max = w
+            .executions
+            .get(&e.name)
+            .and_then(|x| serde_json::from_str::<Value>(&x.input).ok())
+            .and_then(|v| v["max_write_pause_seconds"].as_f64());
+        if let (Some(paused), Some(opened), Some(max)) = (paused, opened, max) {
+            if opened - paused > max {
+                let state = format!(
+                    "{} paused writes for {:.0} s (from {:.0} s to {:.0} s; max_write_pause_seconds {max:.0}) and went on",
+                    e.name,
+                    opened - paused,
+                    paused,
+                    opened
+                );
+                w.violate(crate::invariants::FAILBACK_PAUSE, state);
+            }
+        }
     }
     // A failed execution told people: a notification of its incident while it ran (its failure
     // chain names the step; a refusal has its own message).

@@ -293,6 +293,8 @@ pub struct World {
     pub app_config: BTreeMap<String, (String, bool)>,
     /// Route 53 failover routing: answers follow the primary's health check (the article).
     pub failover_routing: bool,
+    /// Since when job runners are enabled in two regions.
+    pub jobs_overlap_since: Option<Millis>,
     /// Failover executions that began to cut over (gate, fence, promote).
     pub cutting_over: BTreeSet<String>,
     /// Violations beyond the first five of an invariant, counted.
@@ -553,6 +555,7 @@ impl World {
             failover_routing: false,
             more_violations: BTreeMap::new(),
             cutting_over: BTreeSet::new(),
+            jobs_overlap_since: None,
             served_from: None,
         };
         world.refresh_app_config();

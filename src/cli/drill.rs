@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, value_name = "KEY=VALUE")]
     latency: Vec<String>,
     /// Run a deliberately broken failover (`no-fencing`, `no-id-reservation`, `no-write-gate`,
-    /// `partial-gate`)
+    /// `partial-gate`, `no-job-pause`)
     /// to see an invariant catch it.
     #[arg(long, default_value = "as-built")]
     variant: String,
@@ -89,7 +89,7 @@ pub fn run(args: Args) -> u8 {
         Some(v) => v,
         None => {
             eprintln!(
-                "error: --variant {}: expected as-built, no-fencing, no-id-reservation, no-write-gate or partial-gate",
+                "error: --variant {}: expected as-built, no-fencing, no-id-reservation, no-write-gate, partial-gate or no-job-pause",
                 args.variant
             );
             return UNUSABLE;
