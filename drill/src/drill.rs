@@ -58,6 +58,18 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "as primary-db-down, with a third of the control-plane calls in the DR region throttled (the SDK retries 3 times, then the workflow retries)",
     },
     Scenario {
+        name: "lag-over-limit",
+        summary: "heavy checkout traffic (12 orders/s) has the replica minutes behind when the primary fails: the RPO gate refuses, the on-call starts again with an override and accepts the loss",
+    },
+    Scenario {
+        name: "failover-while-running",
+        summary: "as primary-db-down, and the on-call also starts a failover by hand while the first one runs: the anti-flap guard must refuse it",
+    },
+    Scenario {
+        name: "switchover",
+        summary: "a planned switchover to the DR region, no outage: maintenance and read-only, lag 0, promote, cut over, no order lost",
+    },
+    Scenario {
         name: "alarm-storm",
         summary: "as primary-db-down, with each alarm event delivered 100 times within a second",
     },
@@ -167,12 +179,20 @@ impl DrillOptions {
                     .join(", ")
             ));
         }
+        let mut latency = Latency::default_model();
+        if scenario == "lag-over-limit" {
+            // The replica applies 40 writes/s; 12 orders/s × 12 writes outrun it, and the backlog outlasts detection. Its IO thread
+            // keeps reporting the lag (the source is not gone long enough to give up).
+            for setting in ["checkout_rate=12", "replica_io_timeout=100000"] {
+                latency.set(setting)?;
+            }
+        }
         Ok(DrillOptions {
+            latency,
             scenario: scenario.into(),
             stack_name: stack.into(),
             stack_text: text,
             seed,
-            latency: Latency::default_model(),
             variant: Variant::AsBuilt,
             baseline: false,
             faults: Vec::new(),
@@ -551,12 +571,26 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
     let mut phases: Vec<Phase> = Vec::new();
     let mut overridden = false;
     let mut restored = false;
+    let mut manual_started = false;
     let mut event_faults_done = BTreeSet::new();
     let mut failback = FailbackState::default();
     let mut t = start;
     while t < max_end {
         t += STEP;
-        if t == outage_at {
+        if options.scenario == "switchover" && t == outage_at {
+            start_switchover(&world, &stack, t);
+        }
+        if options.scenario == "failover-while-running" && !manual_started {
+            let running_override = running.iter().any(|r| {
+                r.name.ends_with("-rpo-override")
+                    && t - r.started >= secs(lat.get("operator_response")) + 30_000
+            });
+            if running_override {
+                manual_started = true;
+                start_by_hand(&world, &stack, t);
+            }
+        }
+        if t == outage_at && options.scenario != "switchover" {
             let mut w = world.lock().expect("world");
             if options.scenario == "region-down" {
                 let region = w.primary();
@@ -885,6 +919,25 @@ fn baseline_lambda(world: &Arc<Mutex<World>>, event: &Value, dr: &str) {
     if let Err(e) = w.promote(&replica) {
         w.note(format!("article Lambda: {e}"));
     }
+}
+
+/// A planned switchover, started by a person (`change_id` is its incident).
+fn start_switchover(world: &Arc<Mutex<World>>, stack: &Stack, t: Millis) {
+    let mut w = world.lock().expect("world");
+    w.advance_to(t);
+    let input = json!({
+        "change_id": "CHG-drill-1",
+        "requested_by": "on-call (drill)",
+        "reason": "planned: serve from the DR region",
+    });
+    // The switchover's own "outage": from its start until customers order from DR.
+    w.outage_start = Some(t);
+    w.note("on-call starts the switchover".to_string());
+    let _ = w.record_execution_start(
+        &stack.state_machine_arn("switchover"),
+        "switchover-CHG-drill-1",
+        &input.to_string(),
+    );
 }
 
 /// The on-call starts the failover by hand (`trigger.source` = `manual`), accepting the loss: the
@@ -1294,7 +1347,14 @@ fn report(
     }
     critical.insert("DNS INSYNC".to_string(), lat.get("dns_insync"));
     critical.insert("DNS TTL".to_string(), ttl);
-    let overhead = rto.map(|r| r - critical.values().sum::<f64>());
+    // A planned switchover has no detection and no critical path of unavoidable AWS durations
+    // in this sense: its RTO is the whole planned move.
+    if options.scenario == "switchover" {
+        critical.clear();
+    }
+    let overhead = rto
+        .filter(|_| !critical.is_empty())
+        .map(|r| r - critical.values().sum::<f64>());
     let fenced = w
         .timeline
         .iter()

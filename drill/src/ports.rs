@@ -218,13 +218,21 @@ impl Database for Sim {
         Ok(())
     }
 
-    async fn switchover_global_cluster(&self, g: &str, _t: &str) -> Result<()> {
-        Err(ActivityError::AwsError {
-            service: "rds".into(),
-            operation: "simulated".into(),
-            code: "Simulated".into(),
-            message: format!("the drill has no Aurora global cluster model yet ({g})"),
-        })
+    async fn switchover_global_cluster(&self, g: &str, target_arn: &str) -> Result<()> {
+        let mut w = self.call().await?;
+        self.in_region(&w)?;
+        let target = w
+            .instances
+            .values()
+            .find(|i| i.arn == target_arn && i.global_cluster.as_deref() == Some(g))
+            .map(|i| i.id.clone())
+            .ok_or_else(|| ActivityError::GlobalClusterNotFound { id: g.into() })?;
+        w.start_global_switchover(&target)
+            .map_err(|e| ActivityError::GlobalClusterNotFound {
+                id: format!("{g}: {e}"),
+            })?;
+        acted(&mut w);
+        Ok(())
     }
 
     async fn failover_global_cluster(&self, g: &str, target_arn: &str) -> Result<()> {
@@ -861,7 +869,7 @@ impl MySqlSession for Session {
             source: format!("{s}:3306"),
             io_running: i.io_running,
             sql_running: true,
-            seconds_behind_source: i.io_running.then_some(0),
+            seconds_behind_source: i.io_running.then(|| i.seconds_behind(w.now)),
             last_error: String::new(),
         }))
     }

@@ -71,6 +71,8 @@ pub struct Instance {
     pub global_cluster: Option<String>,
     /// Aurora: a managed global failover to this cluster ends at this time.
     pub global_failover: Option<Millis>,
+    /// Aurora: the event the global change emits when done (failover 0238, switchover 0185).
+    pub global_change_event: (&'static str, &'static str),
     /// A replica being created is `available` at this time.
     pub ready_at: Option<Millis>,
 }
@@ -100,8 +102,17 @@ impl Instance {
             source_lost_at: None,
             global_cluster: None,
             global_failover: None,
+            global_change_event: ("RDS-EVENT-0238", "Global failover to DB cluster completed"),
             ready_at: None,
         }
+    }
+
+    /// `Seconds_Behind_Source`: how old the oldest received, not yet applied write is.
+    pub fn seconds_behind(&self, now: Millis) -> u64 {
+        self.relay
+            .front()
+            .filter(|s| s.arrives <= now)
+            .map_or(0, |s| ((now - s.committed) / 1000).max(0) as u64)
     }
 
     pub fn max_order_id(&self) -> u64 {
@@ -712,8 +723,26 @@ impl World {
     /// `FailoverGlobalCluster(AllowDataLoss)`: the target cluster becomes the writer after
     /// `aurora_failover`; the old writer is fenced by Aurora (it rejoins as a secondary).
     pub fn start_global_failover(&mut self, target: &str) -> Result<(), String> {
-        let done = self.now + secs(self.lat.get("aurora_failover"));
+        self.start_global_change(target, "aurora_failover")
+    }
+
+    /// `SwitchoverGlobalCluster`: the same change, planned: it waits for full sync and takes
+    /// `aurora_switchover`; nothing is lost (the writer stopped taking writes first).
+    pub fn start_global_switchover(&mut self, target: &str) -> Result<(), String> {
+        self.start_global_change(target, "aurora_switchover")
+    }
+
+    fn start_global_change(&mut self, target: &str, duration: &str) -> Result<(), String> {
+        let done = self.now + secs(self.lat.get(duration));
         let i = self.instances.get_mut(target).ok_or("no such cluster")?;
+        i.global_change_event = if duration == "aurora_switchover" {
+            (
+                "RDS-EVENT-0185",
+                "Global switchover to DB cluster completed",
+            )
+        } else {
+            ("RDS-EVENT-0238", "Global failover to DB cluster completed")
+        };
         if i.source.is_none() {
             return Ok(());
         }
@@ -745,14 +774,15 @@ impl World {
             i.relay.clear();
             i.status = "available".into();
             let region = i.region.clone();
+            let (event_id, message) = i.global_change_event;
             self.note(format!("{id} is the global writer"));
             let event = rds_event(
                 &self.stack,
                 "RDS DB Cluster Event",
                 &id,
                 &region,
-                "RDS-EVENT-0238",
-                "Global failover to DB cluster completed",
+                event_id,
+                message,
                 now,
             );
             let delay = secs(self.lat.get("rds_event_delivery"));
