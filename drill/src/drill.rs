@@ -251,6 +251,8 @@ pub struct Report {
     pub executions: Vec<ExecutionReport>,
     pub tasks: Vec<TaskTrace>,
     pub checkouts: BTreeMap<String, usize>,
+    /// Per minute of the drill: (minute, ordered, gated with 503, failed).
+    pub checkouts_per_minute: Vec<(u64, usize, usize, usize)>,
     pub timeline: Vec<(f64, String)>,
     pub invariant_violations: Vec<crate::world::Violation>,
     /// Violations beyond the first five of an invariant, counted by invariant.
@@ -1366,6 +1368,20 @@ fn report(
         })
         .map(|(at, what)| format!("{:.0} s: {what}", w.seconds(*at)))
         .collect();
+    let mut per_minute: BTreeMap<u64, (usize, usize, usize)> = BTreeMap::new();
+    for c in &w.checkouts {
+        let minute = ((c.at - w.start) / 60_000).max(0) as u64;
+        let e = per_minute.entry(minute).or_default();
+        match c.answer {
+            Answer::Ordered => e.0 += 1,
+            Answer::Gated => e.1 += 1,
+            Answer::Failed => e.2 += 1,
+        }
+    }
+    let checkouts_per_minute = per_minute
+        .into_iter()
+        .map(|(m, (o, g, f))| (m, o, g, f))
+        .collect();
     let mut checkouts = BTreeMap::new();
     for c in &w.checkouts {
         let key = match c.answer {
@@ -1408,6 +1424,7 @@ fn report(
         executions,
         tasks,
         checkouts,
+        checkouts_per_minute,
         timeline: w.timeline.iter().map(|(at, what)| (w.seconds(*at), what.clone())).collect(),
         invariant_violations: w.violations.clone(),
         more_violations: w.more_violations.clone(),

@@ -14,6 +14,7 @@
 pub mod dispatch;
 pub mod drill;
 pub mod faults;
+pub mod html;
 pub mod invariants;
 pub mod latency;
 pub mod ports;

@@ -374,3 +374,24 @@ fn job_runners_in_two_regions_caught_without_the_pause() {
     assert_eq!(found.len(), 1, "{}", drill::render_text(&r));
     assert!(found[0].contains("us-east-1 and us-west-2"), "{found:?}");
 }
+
+/// The report page: one self-contained file (no script, no outside resource), its timeline drawn
+/// (a bar per phase, a mark per world event) and the checkouts per minute. (Rendering it in a
+/// headless browser, as issue 13 asks, is not done yet.)
+#[test]
+fn the_html_report_draws_the_timeline() {
+    let r = run("primary-db-down", 1, Variant::AsBuilt, &[]);
+    let page = wfc_drill::html::render(&r);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("<svg id=\"timeline\""));
+    assert!(page.contains("<svg id=\"checkouts\""));
+    assert_eq!(page.matches("class=\"phase\"").count(), r.phases.len());
+    assert_eq!(page.matches("class=\"event\"").count(), r.timeline.len());
+    assert!(!page.contains("<script"));
+    let outside: Vec<&str> = page
+        .split(['"', '\''])
+        .filter(|t| t.starts_with("http") && *t != "http://www.w3.org/2000/svg")
+        .collect();
+    assert!(outside.is_empty(), "{outside:?}");
+    assert_eq!(page.matches("<svg").count(), page.matches("</svg>").count());
+}

@@ -48,6 +48,10 @@ pub struct Args {
     /// Threads for the campaign (default: the machine's cores).
     #[arg(long, requires = "faults")]
     jobs: Option<usize>,
+    /// Also write the report as one self-contained HTML page (timeline, checkouts per minute,
+    /// notifications, tasks).
+    #[arg(long, value_name = "PATH")]
+    report: Option<std::path::PathBuf>,
     /// Print the report as one JSON object.
     #[arg(long)]
     json: bool,
@@ -164,6 +168,12 @@ pub fn run(args: Args) -> u8 {
             return UNUSABLE;
         }
     };
+    if let Some(path) = &args.report {
+        if let Err(e) = std::fs::write(path, wfc_drill::html::render(&report)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return UNUSABLE;
+        }
+    }
     if args.json {
         println!(
             "{}",
