@@ -54,6 +54,10 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "the whole primary region stops answering, its alarms and event bus with it: nothing starts the failover, the on-call starts it by hand (with an rpo_override) after operator_manual_start; fencing and job pausing there are best effort",
     },
     Scenario {
+        name: "region-returns",
+        summary: "region-down, then the primary region comes back after the failover: its database (never fenced: it did not answer) and its job runner (never paused) are still there",
+    },
+    Scenario {
         name: "dr-throttling",
         summary: "as primary-db-down, with a third of the control-plane calls in the DR region throttled (the SDK retries 3 times, then the workflow retries)",
     },
@@ -594,7 +598,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         }
         if t == outage_at && options.scenario != "switchover" {
             let mut w = world.lock().expect("world");
-            if options.scenario == "region-down" {
+            if matches!(options.scenario.as_str(), "region-down" | "region-returns") {
                 let region = w.primary();
                 w.region_down(&region);
             } else {
@@ -604,7 +608,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 w.throttle = Some((dr.clone(), t + 3_600_000));
             }
         }
-        if options.scenario == "region-down"
+        if matches!(options.scenario.as_str(), "region-down" | "region-returns")
             && t == outage_at + secs(lat.get("operator_manual_start"))
         {
             start_by_hand(&world, &stack, t);
@@ -624,6 +628,19 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         if restore.is_some_and(|r| r == t || (r < t && !restored)) {
             restored = true;
             world.lock().expect("world").restore_database(&primary_db);
+        }
+        if options.scenario == "region-returns" && !restored {
+            let back = finished
+                .iter()
+                .find(|e| e.status == "SUCCEEDED")
+                .and_then(|e| e.end_seconds)
+                .map(|end| start + secs(end + 60.0));
+            if back.is_some_and(|b| b <= t) {
+                restored = true;
+                let mut w = world.lock().expect("world");
+                let region = w.primary();
+                w.region_up(&region);
+            }
         }
         // Every execution runs to this second (its tasks move the world to their own times),
         // then the world itself: one clock for all.
@@ -830,7 +847,11 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         }
         let world_now = world.lock().expect("world").now;
         // After the old primary returns, long enough to see job runners overlap.
-        let settle = if restored && options.scenario == "old-primary-returns" {
+        let settle = if restored
+            && matches!(
+                options.scenario.as_str(),
+                "old-primary-returns" | "region-returns"
+            ) {
             let w = world.lock().expect("world");
             let back = w
                 .timeline

@@ -1355,6 +1355,13 @@ impl World {
         }
     }
 
+    /// The region answers again, with everything it held (`answers again`, as a database does).
+    pub fn region_up(&mut self, region: &str) {
+        self.regions_down.remove(region);
+        self.note(format!("region {region} answers again"));
+        crate::invariants::check(self);
+    }
+
     /// The article's design: failover records on the health checks (PRIMARY/SECONDARY), each
     /// region's app on its own database (DR's on its local replica).
     pub fn article_design(&mut self) {
