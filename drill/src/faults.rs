@@ -161,6 +161,42 @@ pub(crate) fn event_faults(
     out
 }
 
+/// Checks that every fault names a Lambda task of the stack's failover (or `event`): a fault at
+/// a state that does not exist would silently never fire.
+pub fn validate(options: &DrillOptions) -> Result<(), String> {
+    if options.faults.is_empty() {
+        return Ok(());
+    }
+    let stack = wfc_stack::Stack::load(&options.stack_text).map_err(|e| format!("{e:?}"))?;
+    let compiled = wfc_workflows::build("failover", &stack)
+        .ok_or("no failover workflow")?
+        .map_err(|e| format!("{e:?}"))?;
+    let definition = serde_json::to_value(&compiled.machine).map_err(|e| e.to_string())?;
+    let tasks = task_states(&definition);
+    for f in &options.faults {
+        let event_kind = matches!(f.kind, FaultKind::LostEvent | FaultKind::DuplicateEvent);
+        let known = if event_kind {
+            f.state == "event"
+        } else {
+            tasks.contains(&f.state)
+        };
+        if !known {
+            return Err(format!(
+                "--fault {}: {} faults go at {}; the failover's tasks: {}",
+                f.spec(),
+                f.kind.name(),
+                if event_kind {
+                    "`event`"
+                } else {
+                    "a task of the failover"
+                },
+                tasks.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Every Lambda task state of a definition (nested ones included), in order.
 pub fn task_states(machine: &Value) -> Vec<String> {
     let mut out = Vec::new();

@@ -64,7 +64,7 @@ pub fn run(args: Args) -> u8 {
     if args.list {
         println!("scenarios:");
         for s in SCENARIOS {
-            println!("  {:<20} {}", s.name, s.summary);
+            println!("  {:<24} {}", s.name, s.summary);
         }
         println!(
             "stacks: {}",
@@ -107,6 +107,10 @@ pub fn run(args: Args) -> u8 {
                 return UNUSABLE;
             }
         }
+    }
+    if let Err(e) = wfc_drill::faults::validate(&options) {
+        eprintln!("error: {e}");
+        return UNUSABLE;
     }
     if args.faults {
         let jobs = args
