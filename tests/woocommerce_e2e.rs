@@ -885,6 +885,7 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
             "Stop writes",
             "Wait for lag 0",
             "Promote replica",
+            "Stop old primary",
             "Allow writes",
             "Flush primary cache",
             "Scale primary compute up",

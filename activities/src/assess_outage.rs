@@ -92,17 +92,28 @@ pub async fn run(
     input.validate()?;
     let observations = dns.health_check_status(&input.health_check_id).await?;
     let (total, failing, share) = failing_share(&observations);
+    // CloudWatch is regional: when the primary region is down it does not answer, and the
+    // checkers (Route 53's data plane, outside the region) decide alone (`wfc drill --scenario
+    // region-down` found the failover stopping here). A missing alarm is still an error.
+    let mut alarm_unread = None;
     let alarm = match &input.alarm_name {
         None => None,
-        Some(name) => Some(
-            metrics
-                .alarm(name)
-                .await?
-                .ok_or_else(|| ActivityError::AlarmNotFound { name: name.clone() })?,
-        ),
+        Some(name) => match metrics.alarm(name).await {
+            Ok(found) => {
+                Some(found.ok_or_else(|| ActivityError::AlarmNotFound { name: name.clone() })?)
+            }
+            Err(e @ ActivityError::AwsUnavailable { .. }) => {
+                alarm_unread = Some(format!("; alarm {name} not read: {e}"));
+                None
+            }
+            Err(e) => return Err(e),
+        },
     };
     let alarm_state = alarm.as_ref().map(|a| a.state);
-    let checks = format!("{failing} of {total} Route 53 checkers see the primary failing");
+    let checks = format!(
+        "{failing} of {total} Route 53 checkers see the primary failing{}",
+        alarm_unread.unwrap_or_default()
+    );
     let (verdict, reason) = match share {
         None => (
             OutageVerdict::Inconclusive,

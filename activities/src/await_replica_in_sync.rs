@@ -5,7 +5,7 @@
 use crate::aws_errors;
 use crate::check_replica::read_lag;
 use crate::error::{ActivityError, Result};
-use crate::ports::{Database, Metrics};
+use crate::ports::{Clock, Database, Metrics, SystemClock};
 use crate::validate::{self, Validate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,16 @@ pub async fn run(
     db: &dyn Database,
     metrics: &dyn Metrics,
 ) -> Result<AwaitReplicaInSyncOutput> {
+    run_at(input, db, metrics, &SystemClock).await
+}
+
+/// [`run`] with the clock that datapoints are aged against (the drill's virtual clock).
+pub async fn run_at(
+    input: AwaitReplicaInSyncInput,
+    db: &dyn Database,
+    metrics: &dyn Metrics,
+    clock: &dyn Clock,
+) -> Result<AwaitReplicaInSyncOutput> {
     input.validate()?;
     let id = &input.db_instance_id;
     let instance = db
@@ -70,7 +80,7 @@ pub async fn run(
     if instance.status != "available" {
         return Err(not_yet(format!("status is `{}`", instance.status)));
     }
-    let lag = read_lag(metrics, id, input.lag_window_seconds).await?;
+    let lag = read_lag(metrics, clock, id, input.lag_window_seconds).await?;
     match lag.seconds {
         None => Err(not_yet(lag.detail)),
         Some(s) if s > input.max_lag_seconds => Err(not_yet(format!(

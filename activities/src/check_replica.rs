@@ -7,13 +7,13 @@
 use crate::error::{ActivityError, Result};
 use crate::ports::metrics::{MetricQuery, Metrics};
 use crate::ports::mysql::{open_self_managed, MySqlConnection, ReplicaStatus, SessionMode};
-use crate::ports::{ConfigStore, Database, MySql};
+use crate::ports::{Clock, ConfigStore, Database, MySql, SystemClock};
 use crate::reserve_order_ids::mysql_secret_permission;
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use wfc_contract::{Activity, Permission};
 
 pub struct CheckReplica;
@@ -117,6 +117,7 @@ const STALE_AFTER: Duration = Duration::from_secs(3 * PERIOD_SECONDS as u64);
 /// Reads `AWS/RDS ReplicaLag` (Maximum per minute) for `id`; shared with `await_replica_in_sync`.
 pub(crate) async fn read_lag(
     metrics: &dyn Metrics,
+    clock: &dyn Clock,
     id: &str,
     window_seconds: u32,
 ) -> Result<LagReading> {
@@ -141,9 +142,7 @@ pub(crate) async fn read_lag(
             detail: format!("no ReplicaLag datapoint in the last {window_seconds} s"),
         });
     };
-    let age = SystemTime::now()
-        .duration_since(latest.at)
-        .unwrap_or_default();
+    let age = clock.now().duration_since(latest.at).unwrap_or_default();
     let (seconds, detail) = if latest.value < 0.0 {
         (
             None,
@@ -187,6 +186,16 @@ pub async fn run(
     db: &dyn Database,
     metrics: &dyn Metrics,
 ) -> Result<CheckReplicaOutput> {
+    run_at(input, db, metrics, &SystemClock).await
+}
+
+/// [`run`] with the clock that datapoints are aged against (the drill's virtual clock).
+pub async fn run_at(
+    input: CheckReplicaInput,
+    db: &dyn Database,
+    metrics: &dyn Metrics,
+    clock: &dyn Clock,
+) -> Result<CheckReplicaOutput> {
     input.validate()?;
     if input.self_managed.is_some() {
         return Err(self_managed_elsewhere());
@@ -196,7 +205,7 @@ pub async fn run(
         .instance(id)
         .await?
         .ok_or_else(|| ActivityError::DbInstanceNotFound { id: id.clone() })?;
-    let lag = read_lag(metrics, id, input.lag_window_seconds).await?;
+    let lag = read_lag(metrics, clock, id, input.lag_window_seconds).await?;
     verdict(
         &input,
         ReplicaFacts {

@@ -4,7 +4,7 @@
 //! only when every configured channel failed.
 
 use crate::error::{ActivityError, Result};
-use crate::ports::{ConfigStore, Notifier};
+use crate::ports::{Clock, ConfigStore, Notifier, SystemClock};
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
 use schemars::JsonSchema;
@@ -86,6 +86,16 @@ pub async fn run(
     notifier: &dyn Notifier,
     config: &dyn ConfigStore,
 ) -> Result<NotifyOutput> {
+    run_at(input, notifier, config, &SystemClock).await
+}
+
+/// [`run`] with the clock that dates the message (the drill's virtual clock).
+pub async fn run_at(
+    input: NotifyInput,
+    notifier: &dyn Notifier,
+    config: &dyn ConfigStore,
+    clock: &dyn Clock,
+) -> Result<NotifyOutput> {
     input.validate()?;
     let level = severity(input.severity);
     let message = json!({
@@ -94,7 +104,7 @@ pub async fn run(
         "severity": level,
         "summary": input.summary,
         "details": input.details,
-        "at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        "at": humantime::format_rfc3339_seconds(clock.now()).to_string(),
     });
     // SNS subjects: at most 100 characters, no line breaks.
     let subject: String = format!("[{level}] {} {}", input.event, input.incident_id)

@@ -4,12 +4,11 @@
 //! not written twice.
 
 use crate::error::{ActivityError, Result};
-use crate::ports::ConfigStore;
+use crate::ports::{Clock, ConfigStore, SystemClock};
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::time::SystemTime;
 use wfc_contract::{Activity, Permission};
 
 pub struct RecordState;
@@ -93,6 +92,15 @@ pub(crate) async fn read_state(config: &dyn ConfigStore, name: &str) -> Result<O
 }
 
 pub async fn run(input: RecordStateInput, config: &dyn ConfigStore) -> Result<RecordStateOutput> {
+    run_at(input, config, &SystemClock).await
+}
+
+/// [`run`] with the clock that dates a failover (the drill's virtual clock).
+pub async fn run_at(
+    input: RecordStateInput,
+    config: &dyn ConfigStore,
+    clock: &dyn Clock,
+) -> Result<RecordStateOutput> {
     input.validate()?;
     let previous = match read_state(config, &input.parameter_name).await {
         Err(ActivityError::StateMalformed { .. }) => None,
@@ -101,7 +109,7 @@ pub async fn run(input: RecordStateInput, config: &dyn ConfigStore) -> Result<Re
     let last_failover_at = match (&input.failover_at, input.status) {
         (Some(at), _) => Some(at.clone()),
         (None, DrStatus::Idle) => previous.as_ref().and_then(|p| p.last_failover_at.clone()),
-        (None, _) => Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string()),
+        (None, _) => Some(humantime::format_rfc3339_seconds(clock.now()).to_string()),
     };
     let background_jobs_region = input.background_jobs_region.clone().or_else(|| {
         previous

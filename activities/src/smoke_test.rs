@@ -19,7 +19,9 @@ use crate::validate::{self, redact_url, Validate};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock: the system's on AWS, the paused virtual one in the drill.
+use tokio::time::Instant;
 use wfc_contract::Activity;
 
 pub struct SmokeTest;

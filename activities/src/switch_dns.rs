@@ -14,7 +14,9 @@ use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock: the system's on AWS, the paused virtual one in the drill.
+use tokio::time::Instant;
 use wfc_contract::{Activity, Permission};
 
 pub struct SwitchDns;

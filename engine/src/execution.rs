@@ -49,6 +49,10 @@ pub struct Options {
     pub history: bool,
     /// Sleep for real whenever the virtual clock moves (for demonstrations, not tests).
     pub real_time: bool,
+    /// Never move the clock on its own: starting, answering a token or letting time pass runs
+    /// only what is due by the current time, and [`Execution::run_until`] moves the clock. For a
+    /// caller that steps several executions and a simulated world on one clock (`wfc drill`).
+    pub stepped: bool,
 }
 
 /// 2024-01-01T00:00:00Z: a fixed default start, so runs are reproducible.
@@ -65,6 +69,7 @@ impl Default for Options {
             role_arn: "arn:aws:iam::123456789012:role/local-execution".into(),
             history: false,
             real_time: false,
+            stepped: false,
         }
     }
 }
@@ -195,6 +200,7 @@ pub struct Execution {
     /// The machine's `TimeoutSeconds` deadline.
     deadline: Option<Millis>,
     real_time: bool,
+    stepped: bool,
     cursor: Cell<u64>,
 }
 
@@ -251,6 +257,7 @@ impl Execution {
             outcome: Outcome::Parked { tasks: Vec::new() },
             deadline: None,
             real_time: options.real_time,
+            stepped: options.stepped,
             cursor: Cell::new(0),
         };
         // With history on, the input's text is kept for ExecutionStarted (and shared with the
@@ -404,7 +411,47 @@ impl Execution {
 
     /// Polls the execution; when it is stuck, moves the clock to the next timer. With `until`,
     /// time may pass up to it even while tokens are outstanding.
+    /// Runs what is due until the virtual clock reaches `until` and stops there (or where the
+    /// execution ends), whatever the execution waits for.
+    pub fn run_until(&mut self, until: Millis) -> &Outcome {
+        self.drive_until(until);
+        &self.outcome
+    }
+
+    fn drive_until(&mut self, until: Millis) {
+        loop {
+            let Some(root) = self.root.as_mut() else {
+                return;
+            };
+            if let Poll::Ready(result) = root.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+            {
+                self.finish(result);
+                return;
+            }
+            let next = self.next_event();
+            let Some(t) = next.filter(|n| *n <= until) else {
+                if until > self.rt.clock.now() {
+                    self.move_clock(until);
+                    continue;
+                }
+                self.outcome = Outcome::Parked {
+                    tasks: self.rt.callbacks.pending(),
+                };
+                return;
+            };
+            self.move_clock(t);
+            if self.deadline.is_some_and(|d| t >= d) {
+                self.time_out();
+                return;
+            }
+        }
+    }
+
     fn drive(&mut self, mut until: Option<Millis>) {
+        if self.stepped {
+            let now = self.rt.clock.now();
+            return self.drive_until(until.unwrap_or(now).max(now));
+        }
         loop {
             let Some(root) = self.root.as_mut() else {
                 return;
@@ -438,21 +485,25 @@ impl Execution {
             };
             self.move_clock(t);
             if self.deadline.is_some_and(|d| t >= d) {
-                self.root = None;
-                self.outcome = Outcome::TimedOut {
-                    cause: "The execution ran longer than the state machine's TimeoutSeconds"
-                        .into(),
-                };
-                self.record_end("ExecutionTimedOut", || {
-                    history::error_details(
-                        "executionTimedOutEventDetails",
-                        Some(names::TIMEOUT),
-                        Some("The execution ran longer than the state machine's TimeoutSeconds"),
-                    )
-                });
+                self.time_out();
                 return;
             }
         }
+    }
+
+    /// The machine's `TimeoutSeconds` passed.
+    fn time_out(&mut self) {
+        self.root = None;
+        self.outcome = Outcome::TimedOut {
+            cause: "The execution ran longer than the state machine's TimeoutSeconds".into(),
+        };
+        self.record_end("ExecutionTimedOut", || {
+            history::error_details(
+                "executionTimedOutEventDetails",
+                Some(names::TIMEOUT),
+                Some("The execution ran longer than the state machine's TimeoutSeconds"),
+            )
+        });
     }
 
     fn move_clock(&self, t: Millis) {

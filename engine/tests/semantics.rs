@@ -1255,3 +1255,44 @@ fn a_transition_to_a_missing_state_fails_only_when_taken() {
         Some("the state machine has no state named 'Nowhere'")
     );
 }
+
+/// Stepped executions (`Options::stepped`): the caller moves the clock with `run_until`, so that
+/// several executions and a simulated world share one clock (`wfc drill`); nothing runs past it,
+/// not even after an answered task token.
+#[test]
+fn a_stepped_execution_never_runs_past_the_callers_clock() {
+    let start = wfc_engine::DEFAULT_START_TIME;
+    let engine = engine(json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 30, "Next": "T"},
+        "T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+              "Parameters": {"FunctionName": "work", "Payload": {"token.$": "$$.Task.Token"}},
+              "Next": "W2"},
+        "W2": {"Type": "Wait", "Seconds": 10, "End": true}
+    }}))
+    .with_handlers(Handlers::new().lambda("work", wfc_engine::dispatch::echo))
+    .with_options(Options {
+        stepped: true,
+        ..Options::default()
+    });
+    let mut execution = engine.start(json!({}));
+    assert_eq!(execution.now(), start, "started, not run on");
+    assert!(!execution.is_complete());
+    execution.run_until(start + 10_000);
+    assert_eq!(execution.now(), start + 10_000);
+    assert!(execution.pending_tasks().is_empty(), "still waiting in W");
+    execution.run_until(start + 31_000);
+    let token = execution.pending_tasks()[0].token.clone();
+    execution
+        .send_task_success(&token, json!({"ok": true}))
+        .unwrap();
+    assert_eq!(
+        execution.now(),
+        start + 31_000,
+        "the answer does not run W2 on"
+    );
+    assert!(!execution.is_complete());
+    execution.run_until(start + 45_000);
+    assert!(execution.is_complete());
+    assert_eq!(execution.outcome().status(), "SUCCEEDED");
+    assert_eq!(execution.now(), start + 41_000, "ended when W2 did");
+}

@@ -3,6 +3,7 @@
 
 mod check;
 mod compile;
+mod drill;
 mod events;
 mod graph;
 mod run;
@@ -56,6 +57,8 @@ enum Command {
     Graph(graph::Args),
     /// Run a workflow or any ASL definition in-process, on virtual time.
     Run(run::Args),
+    /// The whole disaster on a simulated two-region world, on virtual time: RTO, RPO, invariants.
+    Drill(drill::Args),
     /// Test EventBridge patterns and the stack's rules against events.
     #[command(subcommand)]
     Events(events::Command),
@@ -76,6 +79,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Graph(args) => graph::run(args),
         Command::Run(args) => run::run(args),
+        Command::Drill(args) => drill::run(args),
         Command::Events(command) => events::run(command),
         #[cfg(feature = "aws")]
         Command::Failback(args) => failback::run(args),

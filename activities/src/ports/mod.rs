@@ -8,6 +8,7 @@
 
 pub mod background_jobs;
 pub mod cache;
+pub mod clock;
 pub mod compute;
 pub mod config;
 pub mod database;
@@ -23,6 +24,7 @@ pub mod write_gate;
 
 pub use background_jobs::Schedules;
 pub use cache::{GlobalCache, KeyStore};
+pub use clock::{Clock, SystemClock};
 pub use compute::Compute;
 pub use config::ConfigStore;
 pub use database::Database;

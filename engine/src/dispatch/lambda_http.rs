@@ -212,6 +212,7 @@ mod tests {
             payload: json!({"x": 1}),
             task_token: None,
             retry_count: 0,
+            now: 0,
         });
         let (request_line, body) = server.join().unwrap();
         assert_eq!(
@@ -240,6 +241,7 @@ mod tests {
             payload: json!(null),
             task_token: None,
             retry_count: 0,
+            now: 0,
         });
         assert!(
             matches!(&outcome, TaskOutcome::Failed { error, .. } if error == "Lambda.SdkClientException"),

@@ -33,6 +33,9 @@ pub struct TaskRequest {
     pub task_token: Option<String>,
     /// How many times this state was retried before this attempt (`$$.State.RetryCount`).
     pub retry_count: u32,
+    /// The execution's virtual clock when the task is invoked (ms since the Unix epoch): what a
+    /// simulated world (`wfc drill`) advances to before the task acts on it.
+    pub now: crate::clock::Millis,
 }
 
 /// What a handler answers.

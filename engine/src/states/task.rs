@@ -247,6 +247,7 @@ async fn call_handler(
         payload,
         task_token: call.token.clone(),
         retry_count: st.retry_count.get(),
+        now: rt.clock.now(),
     };
     let handler = rt.handlers.find(call.integration, function.as_deref());
     if let Some(token) = &call.token {

@@ -14,6 +14,7 @@ use super::{failure_chain, guard, notify, phase, shop, stop_with, Sites};
 use serde_json::json;
 use wfc_activities::create_replica::{CreateReplica, CreateReplicaInput};
 use wfc_activities::failover_global_cluster::GlobalMode;
+use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
 use wfc_activities::notify::Severity;
 use wfc_activities::record_state::DrStatus;
 use wfc_activities::validate_request::{
@@ -347,7 +348,7 @@ stack,
     let (summary_text, details) = match &rds {
         Some((new_primary, _, dr_replica)) => (
             format!(
-                "States.Format('{shop} failed back from {s} to {p} (incident {{}}): serving from {p} again. stack.toml must now name {new_primary} ({p}) and {dr_replica} ({s}) as the databases. {dr_replica} is still being created (preflight watches it); the old {old} stays fenced until a person deletes it after reconciling.', $.incident_id)",
+                "States.Format('{shop} failed back from {s} to {p} (incident {{}}): serving from {p} again. stack.toml must now name {new_primary} ({p}) and {dr_replica} ({s}) as the databases. {dr_replica} is still being created (preflight watches it); the old {old} is stopped and fenced until a person deletes it after reconciling (RDS starts a stopped instance again after 7 days).', $.incident_id)",
                 shop = stack.shop.name,
                 s = sites.secondary,
                 p = sites.primary,
@@ -393,11 +394,16 @@ stack,
     // RDS: the promoted replica may keep the `read_only=1` the failover's fence set in the
     // primary region's parameter group; then the shop is protected again by a new DR replica
     // (its sync is not awaited here: preflight watches it).
+    // That group is also the fenced old primary's: `read_only=0` on it makes the old primary
+    // writable again (two writers; `wfc drill --scenario failback` caught it). So the old
+    // primary is stopped first, and a stop it refuses ends the failback before writes open.
     let (after_promote, after_secondary_off) = match (&rds, &sites.p.database, &sites.s.database) {
         (
             Some((new_primary, _, dr_replica)),
             Database::RdsInstance {
-                parameter_group, ..
+                instance_id: old_primary,
+                parameter_group,
+                ..
             },
             Database::RdsInstance {
                 instance_class,
@@ -440,9 +446,37 @@ stack,
             )
             .result_path("$.dr_replica")
             .step_handle();
+            let stop_old = cutover::fence_task(
+                &wf,
+                stack,
+                "Stop old primary",
+                sites.primary,
+                old_primary,
+                FenceMethod::Stop,
+                &on_failure,
+            )
+            .result_path("$.old_primary_fence");
+            let not_stopped = stop_with(
+                &wf,
+                "Old primary not stopped",
+                "FenceFailed",
+                "the old primary shares the parameter group the new primary needs writable, and refused to stop: opening the group would make it writable again",
+                &on_failure,
+            );
+            let stopped = wf
+                .choice("Old primary stopped")
+                .when(
+                    Path::<String>::raw(
+                        stop_old.output(field!(FencePrimaryOutput.outcome)).as_str(),
+                    )
+                    .eq_str("failed"),
+                    &not_stopped,
+                )
+                .otherwise(&allow);
+            stop_old.next(&stopped);
             allow.next(&flush);
             dr.next(&record_done);
-            (allow, dr)
+            (stop_old.step().clone(), dr)
         }
         _ => (flush.clone(), record_done.clone()),
     };

@@ -268,21 +268,28 @@ stack,
         }
         // Aurora's failover fences the old writer itself (RDS-EVENT-0390 when it worked, 0391
         // when it timed out): the workflow puts the old region's app in maintenance mode.
+        // Best effort, like the RDS fence: a region that is down does not answer (`wfc drill
+        // --scenario region-down --stack aurora` found the failover stopping here).
         None => {
-            let maintenance = cutover::maintenance(
-                &wf,
-                stack,
-                "Maintenance mode in old region",
-                sites.primary,
-                true,
-                &on_failure,
-            );
+            use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
+            let maintenance = wf
+                .task::<SetMaintenance>("Maintenance mode in old region")
+                .input(
+                    &SetMaintenanceInput {
+                        parameter_name: stack.app.maintenance_parameter.clone(),
+                        on: true,
+                        region: Some(sites.primary.into()),
+                    },
+                    &[],
+                )
+                .result_path("$.old_maintenance");
+            let maintenance = shop::best_effort(&wf, maintenance, "$.old_maintenance");
             let noted = wf
                 .pass("Fencing left to Aurora")
                 .result(json!({ "Payload": { "outcome": "aurora_write_fencing" } }))
                 .result_path("$.fence");
-            maintenance.next(&noted).next(&scale_dr);
-            maintenance
+            maintenance.end.next(&noted).next(&scale_dr);
+            maintenance.start
         }
     };
 
@@ -483,14 +490,24 @@ fn reconcile_report(wf: &Workflow, stack: &Stack, sites: &Sites) -> cutover::Seg
         .input(&describe, &[])
         .result_path("$.old_primary");
     let describe = shop::best_effort(wf, describe, "$.old_primary");
-    // No endpoint, no report: the old primary did not answer.
+    // No endpoint, no report: the old primary did not answer. `$.reconcile` says so (the summary
+    // reads it; without it the failover failed with States.Runtime after serving again, which
+    // no Catch sees: `wfc drill --scenario region-down` found it).
+    let no_report = wf
+        .pass("No reconciliation report")
+        .result(json!({
+            "done": false,
+            "reason": "the old primary did not answer: the failback makes the report",
+        }))
+        .result_path("$.reconcile");
+    no_report.next(&report.end);
     let answered = wf
         .choice("Old primary answered")
         .when(
             Path::<String>::raw("$.old_primary.Payload.endpoint").is_present(),
             &report.start,
         )
-        .otherwise(&report.end);
+        .otherwise(&no_report);
     describe.end.next(&answered);
     cutover::Segment {
         start: describe.start,

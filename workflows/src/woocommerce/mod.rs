@@ -146,6 +146,14 @@ pub(crate) fn failure_chain(wf: &Workflow, stack: &Stack, what: &str, incident: 
         .discard_result()
         .retry(retry_aws())
         .retry(Retry::transient_lambda())
+        // The one message saying the run failed: retried on any error too (a function timeout,
+        // `Sandbox.Timedout`, is not transient; `wfc drill --faults` lost it that way).
+        .retry(
+            Retry::on(&["States.ALL"])
+                .interval(5)
+                .max_attempts(3)
+                .backoff(2.0),
+        )
         .catch(Catch::all().result_path("$.notify_error"), &failed);
     notify.next(&failed);
     notify.step_handle()
