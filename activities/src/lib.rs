@@ -17,7 +17,7 @@
 //!
 //! Invariants: the activities know AWS and nothing about ASL; their logic knows only the ports.
 //! **This crate links no AWS SDK, no `mysql_async`, no `reqwest` and no `lambda_runtime`**
-//! (`tests/no_sdk.rs` holds it): `workflows/`, the compiler's users and the drill build on it alone.
+//! (`workflows/tests/no_sdk.rs` holds it): `workflows/`, the compiler's users and the drill build on it alone.
 
 pub mod catalog;
 pub mod error;

@@ -9,7 +9,7 @@
 //! - [`drill`]: the loop (world events → compiled EventBridge rules → `start_workflow` → the
 //!   engine runs the compiled workflow → the activities act on the world) and the report.
 //!
-//! Invariant: links no AWS SDK, no MySQL or HTTP client (`tests/no_sdk.rs`).
+//! Invariant: links no AWS SDK, no MySQL or HTTP client (`workflows/tests/no_sdk.rs`).
 
 pub mod dispatch;
 pub mod drill;

@@ -16,7 +16,7 @@
 //! - [`yaml`]: the deterministic YAML writer.
 //!
 //! **Invariant: pure.** It writes documents and calls nothing: no AWS SDK, no I/O (the caller
-//! writes the files; `tests/no_sdk.rs` asks `cargo tree`).
+//! writes the files; `workflows/tests/no_sdk.rs` asks `cargo tree`).
 
 pub mod data;
 pub mod iam;

@@ -1,6 +1,7 @@
 //! The invariant that keeps a newcomer's first build in minutes: the workflows, the activity
-//! logic they take their types from, and the offline `wfc` link no AWS SDK, no MySQL or HTTP
-//! client and no Lambda runtime. Those live at the edge (`wfc-adapters`, `wfc-lambda`, and `wfc`
+//! logic they take their types from, the drill's world, the deployable documents (`infra`) and the
+//! offline `wfc` link no AWS SDK, no MySQL or HTTP client and no Lambda runtime (one file for every
+//! pure crate, so the rule is written once). Those live at the edge (`wfc-adapters`, `wfc-lambda`, and `wfc`
 //! with `--features aws`). Asked of `cargo tree` itself, so a new dependency cannot slip in.
 
 use std::process::Command;
@@ -63,6 +64,16 @@ fn activity_logic_links_no_sdk() {
 #[test]
 fn workflows_link_no_sdk() {
     assert_offline("wfc-workflows", &[]);
+}
+
+#[test]
+fn the_drill_links_no_sdk() {
+    assert_offline("wfc-drill", &[]);
+}
+
+#[test]
+fn infra_links_no_sdk() {
+    assert_offline("wfc-infra", &[]);
 }
 
 #[test]
