@@ -56,7 +56,13 @@ fn checkov_finds_no_failed_check() {
     let files = common::written("checkov");
     let dir = files[0].ancestors().nth(3).unwrap().to_path_buf();
     // --skip-download: no call to the vendor's platform; the built-in checks only.
+    // `--directory .` from inside the directory: checkov adds each file's path to every mapping
+    // it parses (`__file__`), and CKV_AWS_45 scans the Lambda environment's mapping for 40-char
+    // runs of [A-Za-z0-9/+=] (an AWS secret key). An absolute path depends on where the clone
+    // lives (`/check/work/main/target/tmp/checkov/self` is such a run, and failed CI); a relative
+    // one is ours.
     let out = Command::new(tool("WFC_CHECKOV"))
+        .current_dir(&dir)
         .args([
             "--skip-download",
             "--framework",
@@ -66,8 +72,7 @@ fn checkov_finds_no_failed_check() {
             "--quiet",
             "--compact",
         ])
-        .arg("--directory")
-        .arg(&dir)
+        .args(["--directory", "."])
         .output()
         .expect("checkov runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
