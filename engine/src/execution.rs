@@ -202,6 +202,9 @@ pub struct Execution {
     real_time: bool,
     stepped: bool,
     cursor: Cell<u64>,
+    /// Polled since the last answer, with no timer due since: polling again would find nothing
+    /// to do until a timer falls due or a token is answered (stepped mode's idle seconds).
+    at_rest: bool,
 }
 
 impl Execution {
@@ -259,6 +262,7 @@ impl Execution {
             real_time: options.real_time,
             stepped: options.stepped,
             cursor: Cell::new(0),
+            at_rest: false,
         };
         // With history on, the input's text is kept for ExecutionStarted (and shared with the
         // first state's event); its length is the input's size.
@@ -398,6 +402,7 @@ impl Execution {
             return Err(CallbackError::UnknownToken(token.to_string()));
         }
         self.rt.callbacks.respond(token, response)?;
+        self.at_rest = false;
         self.drive(None);
         Ok(&self.outcome)
     }
@@ -419,6 +424,13 @@ impl Execution {
     }
 
     fn drive_until(&mut self, until: Millis) {
+        // At rest and no timer due by `until`: the polls below would only move the clock (the
+        // futures wake on timers and answers alone), and the pending tasks are unchanged.
+        if self.at_rest && self.next_event().is_none_or(|n| n > until) {
+            self.move_clock(until);
+            return;
+        }
+        self.at_rest = false;
         loop {
             let Some(root) = self.root.as_mut() else {
                 return;
@@ -437,6 +449,7 @@ impl Execution {
                 self.outcome = Outcome::Parked {
                     tasks: self.rt.callbacks.pending(),
                 };
+                self.at_rest = true;
                 return;
             };
             self.move_clock(t);
@@ -448,6 +461,7 @@ impl Execution {
     }
 
     fn drive(&mut self, mut until: Option<Millis>) {
+        self.at_rest = false;
         if self.stepped {
             let now = self.rt.clock.now();
             return self.drive_until(until.unwrap_or(now).max(now));

@@ -282,6 +282,43 @@ pub fn apply_result_path_field(
     }
 }
 
+/// Whether [`apply_result_path_field`] would place a result in `raw_input` (the same checks,
+/// without changing anything).
+pub fn result_path_applies(
+    raw_input: &Value,
+    result_path: Option<&Option<ResultPathField>>,
+) -> bool {
+    match result_path {
+        None | Some(None) => true,
+        Some(Some(field)) => field
+            .steps
+            .as_ref()
+            .is_ok_and(|steps| can_set(raw_input, steps)),
+    }
+}
+
+/// Whether [`set`] would succeed at `steps` in `node`.
+fn can_set(node: &Value, steps: &[PathStep]) -> bool {
+    let Some((first, rest)) = steps.split_first() else {
+        return true;
+    };
+    match first {
+        PathStep::Field(name) => match node {
+            Value::Object(map) => match map.get(name) {
+                Some(child) => can_set(child, rest),
+                None => !rest.iter().any(|s| matches!(s, PathStep::Index(_))),
+            },
+            _ => false,
+        },
+        PathStep::Index(i) => match node {
+            Value::Array(items) => resolve_index(items.len(), *i)
+                .and_then(|i| items.get(i))
+                .is_some_and(|child| can_set(child, rest)),
+            _ => false,
+        },
+    }
+}
+
 /// Sets the node at `steps` to `value`; false (with `node` untouched) when it cannot.
 fn set(node: &mut Value, steps: &[PathStep], value: Value) -> bool {
     let Some((first, rest)) = steps.split_first() else {

@@ -494,7 +494,19 @@ where
             Ok(done) => {
                 // Placing the result can fail (States.ResultPathMatchFailure), and that failure is
                 // retried and caught like the task's own; keep the input for that case.
-                let keep = (common.result_path.is_some() || common.output.is_some())
+                // Only when placing can fail: a JSONPath ResultPath that does not fit, or an
+                // OutputPath or JSONata Output after it (a large state is not copied per task).
+                let can_fail = match st.language {
+                    QueryLanguage::JSONPath => {
+                        st.compiled.output_path.is_some()
+                            || !path::result_path_applies(
+                                &raw_input,
+                                st.compiled.result_path.as_ref(),
+                            )
+                    }
+                    QueryLanguage::JSONata => true,
+                };
+                let keep = ((common.result_path.is_some() || common.output.is_some()) && can_fail)
                     .then(|| raw_input.clone());
                 match finish(rt, frame, common, st, raw_input, context, done) {
                     Ok((output, size)) => {
