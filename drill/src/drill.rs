@@ -563,6 +563,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         .db_instance
         .clone();
     let dr = stack.secondary().0.to_string();
+    let primary = stack.primary().0;
     // The outage: five minutes into the drill, at a second the seed picks.
     let outage_at = start + 300_000 + (options.seed % 60) as Millis * 1000;
     let operator = secs(lat.get("operator_response"));
@@ -739,7 +740,12 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         }
         // The on-call answers approval requests (the SNS messages that carry a task token).
         for r in running.iter_mut() {
-            for task in r.execution.pending_tasks() {
+            // A parked execution's outcome lists its pending tasks (as of its last run: nothing
+            // else changes them), without copying their payloads every second.
+            let Outcome::Parked { tasks } = r.execution.outcome() else {
+                continue;
+            };
+            for task in tasks {
                 if !task.resource.contains("sns:publish") {
                     continue;
                 }
@@ -827,21 +833,25 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             let mut w = world.lock().expect("world");
             let serving = w.outage_start.is_some() && serves_from(&w, &dr);
             if serving {
-                w.served_from = Some(dr.clone());
-            } else if serves_from(&w, stack.primary().0) {
-                w.served_from = Some(stack.primary().0.to_string());
+                if w.served_from.as_deref() != Some(dr.as_str()) {
+                    w.served_from = Some(dr.clone());
+                }
+            } else if serves_from(&w, primary) && w.served_from.as_deref() != Some(primary) {
+                w.served_from = Some(primary.to_string());
             }
             // Once a failover succeeded, the time DR began to serve is the RTO's end, whatever
-            // happens later (a failback).
-            let failed_over = finished
-                .iter()
-                .any(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"))
-                || w.timeline
+            // happens later (a failback). (Read only when DR stops serving: it scans the timeline.)
+            let failed_over = || {
+                finished
                     .iter()
-                    .any(|(_, what)| what.starts_with("article Lambda"));
+                    .any(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"))
+                    || w.timeline
+                        .iter()
+                        .any(|(_, what)| what.starts_with("article Lambda"))
+            };
             match (serving, serving_since) {
                 (true, None) => serving_since = Some(w.now.max(t)),
-                (false, Some(_)) if !failed_over => serving_since = None,
+                (false, Some(_)) if !failed_over() => serving_since = None,
                 _ => {}
             }
         }
@@ -1127,9 +1137,8 @@ fn serves_from(w: &World, region: &str) -> bool {
     if !w.region_healthy(region) {
         return false;
     }
-    let host = w.app_db_host(region);
-    w.instance_by_endpoint(&host)
-        .is_some_and(|i| w.writable(&i.id))
+    w.instance_by_endpoint(w.db_host(region))
+        .is_some_and(|i| w.instance_writable(i))
 }
 
 /// Runs one rule target for `event` at `t`.

@@ -27,17 +27,20 @@ pub fn check(w: &mut World) {
 /// Job runners (schedules) enabled in more than one region that answers, for longer than the
 /// preflight period (`jobs_overlap_limit`, the preflight rule's `rate(30 minutes)`).
 fn jobs_in_one_region(w: &mut World) {
-    let running: Vec<String> = w
-        .sites
-        .iter()
-        .filter(|s| !w.regions_down.contains(&s.name))
-        .filter(|s| w.schedules.get(&s.schedule).copied().unwrap_or(false))
-        .map(|s| s.name.clone())
-        .collect();
-    if running.len() < 2 {
+    let running = |s: &&crate::world::Site| {
+        !w.regions_down.contains(&s.name) && w.schedules.get(&s.schedule).copied().unwrap_or(false)
+    };
+    // Counted first: the names are needed only for a violation's message.
+    if w.sites.iter().filter(running).count() < 2 {
         w.jobs_overlap_since = None;
         return;
     }
+    let running: Vec<String> = w
+        .sites
+        .iter()
+        .filter(running)
+        .map(|s| s.name.clone())
+        .collect();
     let since = *w.jobs_overlap_since.get_or_insert(w.now);
     let limit = crate::world::secs(w.lat.get("jobs_overlap_limit"));
     if w.now - since > limit {
@@ -54,16 +57,23 @@ fn jobs_in_one_region(w: &mut World) {
 /// fence's security groups (any app server of the shop can open a connection to it, whatever its
 /// configuration names: a stale config, a restarted PHP-FPM, a cron job).
 fn two_writers(w: &mut World) {
-    let isolation: Vec<String> = match &w.stack.policy.fence {
-        wfc_stack::Fence::Isolate { security_group_ids } => security_group_ids.clone(),
-        _ => Vec::new(),
+    let isolation: &[String] = match &w.stack.policy.fence {
+        wfc_stack::Fence::Isolate { security_group_ids } => security_group_ids,
+        _ => &[],
     };
+    let writer = |i: &&crate::world::Instance| {
+        !w.regions_down.contains(&i.region)
+            && (isolation.is_empty() || i.security_groups != isolation)
+            && w.instance_writable(i)
+    };
+    // Counted first: the names are needed only for a violation's message.
+    if w.instances.values().filter(writer).count() < 2 {
+        return;
+    }
     let mut writers: Vec<String> = w
         .instances
         .values()
-        .filter(|i| !w.regions_down.contains(&i.region))
-        .filter(|i| isolation.is_empty() || i.security_groups != isolation)
-        .filter(|i| w.writable(&i.id))
+        .filter(writer)
         .map(|i| i.id.clone())
         .collect();
     writers.sort();

@@ -224,7 +224,7 @@ pub struct Checkout {
     pub customer: usize,
     pub region: String,
     /// The request that places the order (classic form, AJAX, or the block checkout's Store API).
-    pub path: String,
+    pub path: &'static str,
     pub answer: Answer,
     pub order_id: Option<u64>,
     pub detail: String,
@@ -254,10 +254,49 @@ pub struct Site {
     pub alarms: Vec<String>,
 }
 
+/// The latency model's values every step reads, looked up once (the model does not change
+/// during a drill; a lookup by name costs more than the step's own arithmetic).
+#[derive(Debug, Clone)]
+struct StepLatency {
+    apply_per_step: f64,
+    io_timeout: Millis,
+    alarm_period: Millis,
+    alarm_needed: usize,
+    alarm_ingest: Millis,
+    alarm_to_event: Millis,
+    hc_interval: Millis,
+    hc_threshold: u32,
+    app_config_refresh: Millis,
+    checkout_rate: f64,
+    dns_ttl: Millis,
+    violator_extra: Millis,
+}
+
+impl StepLatency {
+    fn of(lat: &Latency) -> StepLatency {
+        StepLatency {
+            apply_per_step: lat.get("replica_apply_rate") / lat.get("writes_per_order"),
+            io_timeout: secs(lat.get("replica_io_timeout")),
+            alarm_period: secs(lat.get("alarm_period")),
+            alarm_needed: lat.get("alarm_evaluation_periods") as usize,
+            alarm_ingest: secs(lat.get("alarm_ingest")),
+            alarm_to_event: secs(lat.get("alarm_to_event")),
+            hc_interval: secs(lat.get("health_check_interval")),
+            hc_threshold: lat.get("health_check_failure_threshold") as u32,
+            app_config_refresh: secs(lat.get("app_config_cache")).max(STEP),
+            checkout_rate: lat.get("checkout_rate"),
+            dns_ttl: secs(lat.get("dns_ttl")),
+            violator_extra: secs(lat.get("ttl_violator_extra")),
+        }
+    }
+}
+
 pub struct World {
     pub now: Millis,
     pub start: Millis,
+    /// The latency model (read, never changed, once the world exists).
     pub lat: Latency,
+    step_lat: StepLatency,
     rng: Rng,
     pub stack: Stack,
     pub sites: Vec<Site>,
@@ -525,6 +564,7 @@ impl World {
         let mut world = World {
             now: start,
             start,
+            step_lat: StepLatency::of(&lat),
             lat,
             rng,
             stack: stack.clone(),
@@ -618,9 +658,13 @@ impl World {
     /// Whether `id` accepts writes now: it answers, is available, replicates from nobody, and
     /// neither its parameter group nor `SET GLOBAL` makes it read-only.
     pub fn writable(&self, id: &str) -> bool {
-        let Some(i) = self.instances.get(id) else {
-            return false;
-        };
+        self.instances
+            .get(id)
+            .is_some_and(|i| self.instance_writable(i))
+    }
+
+    /// [`World::writable`] for an instance at hand.
+    pub(crate) fn instance_writable(&self, i: &Instance) -> bool {
         if !i.alive || i.stopped || i.source.is_some() || i.status != "available" {
             return false;
         }
@@ -631,10 +675,16 @@ impl World {
     }
 
     fn group_read_only(&self, i: &Instance) -> bool {
+        // Found by scanning (a world has two or three groups) rather than by a key built of
+        // two copied strings: this runs for every instance at every step.
         i.parameter_group
             .as_ref()
-            .and_then(|g| self.parameter_groups.get(&(i.region.clone(), g.clone())))
-            .and_then(|p| p.get("read_only"))
+            .and_then(|g| {
+                self.parameter_groups
+                    .iter()
+                    .find(|((region, group), _)| *region == i.region && group == g)
+            })
+            .and_then(|(_, p)| p.get("read_only"))
             .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("on"))
     }
 
@@ -793,13 +843,15 @@ impl World {
     /// The customer's view: which region answers them now (their cached answer).
     pub fn resolve(&mut self, customer: usize) -> String {
         let now = self.now;
-        let ttl = secs(self.lat.get("dns_ttl"));
-        let extra = secs(self.lat.get("ttl_violator_extra"));
-        let first_name = self.stack.dns.record_names[0].clone();
-        let answer = self.answers.get(&first_name).cloned().unwrap_or_default();
+        let ttl = self.step_lat.dns_ttl;
+        let extra = self.step_lat.violator_extra;
         let c = &mut self.customers[customer];
         if c.cached_until <= now {
-            c.region = answer;
+            c.region = self
+                .answers
+                .get(&self.stack.dns.record_names[0])
+                .cloned()
+                .unwrap_or_default();
             c.cached_until = now + ttl + if c.violator { extra } else { 0 };
         }
         c.region.clone()
@@ -813,10 +865,9 @@ impl World {
         let path = CHECKOUT_PATHS
             .iter()
             .find(|(share, _)| draw < *share)
-            .map_or(CHECKOUT_PATHS[0].1, |(_, p)| *p)
-            .to_string();
-        let gated = self.gate_covers(&region, &path);
-        let (answer, order_id, detail) = self.shop_write(&region, &path, customer);
+            .map_or(CHECKOUT_PATHS[0].1, |(_, p)| *p);
+        let gated = self.gate_covers(&region, path);
+        let (answer, order_id, detail) = self.shop_write(&region, path, customer);
         // While writes are gated, a checkout gets 503 + Retry-After: never an error page, never an
         // order written where it may be lost.
         if gated.is_some() && answer != Answer::Gated {
@@ -857,7 +908,6 @@ impl World {
         if self.regions_down.contains(region) {
             return (Answer::Failed, None, "the region does not answer".into());
         }
-        let site = self.site(region).clone();
         if self.gate_covers(region, path) == Some(true) {
             return (Answer::Gated, None, "503 Retry-After (write gate)".into());
         }
@@ -866,13 +916,13 @@ impl World {
         }
         if self
             .asgs
-            .get(&site.asg)
+            .get(&self.site(region).asg)
             .is_none_or(|a| a.in_service(self.now) == 0)
         {
             return (Answer::Failed, None, "502: no healthy target".into());
         }
-        let host = self.app_db_host(region);
-        let Some(db) = self.instance_by_endpoint(&host).map(|i| i.id.clone()) else {
+        let host = self.db_host(region);
+        let Some(db) = self.instance_by_endpoint(host).map(|i| i.id.clone()) else {
             return (
                 Answer::Failed,
                 None,
@@ -962,12 +1012,11 @@ impl World {
         self.dns_propagation();
         self.health_checkers();
         self.alarms_step();
-        let refresh = secs(self.lat.get("app_config_cache")).max(STEP);
-        if (now - self.start) % refresh == 0 {
+        if (now - self.start) % self.step_lat.app_config_refresh == 0 {
             self.refresh_app_config();
         }
         // Checkout traffic: a Bernoulli draw per second at the rate (several per second above 1).
-        let rate = self.lat.get("checkout_rate");
+        let rate = self.step_lat.checkout_rate;
         let mut n = rate.floor() as usize;
         if self.rng.unit() < rate.fract() {
             n += 1;
@@ -982,23 +1031,23 @@ impl World {
 
     fn replication(&mut self) {
         let now = self.now;
-        let per_step = self.lat.get("replica_apply_rate") / self.lat.get("writes_per_order");
-        let io_timeout = secs(self.lat.get("replica_io_timeout"));
-        // Replicas, and whether their source answers (few: one or two a world).
-        let sources: Vec<(String, bool)> = self
+        let per_step = self.step_lat.apply_per_step;
+        let io_timeout = self.step_lat.io_timeout;
+        // Per instance, in order: whether its source answers (`None`: it replicates from nobody).
+        let source_up: Vec<Option<bool>> = self
             .instances
             .values()
-            .filter_map(|r| r.source.as_ref())
-            .map(|s| {
-                let up = self.instances.get(s).is_some_and(|i| {
-                    i.alive && !i.stopped && !self.regions_down.contains(&i.region)
-                });
-                (s.clone(), up)
+            .map(|r| {
+                r.source.as_ref().map(|s| {
+                    self.instances.get(s).is_some_and(|i| {
+                        i.alive && !i.stopped && !self.regions_down.contains(&i.region)
+                    })
+                })
             })
             .collect();
-        let period = secs(self.lat.get("alarm_period"));
-        for r in self.instances.values_mut() {
-            let Some(source) = r.source.clone() else {
+        let period = self.step_lat.alarm_period;
+        for (r, up) in self.instances.values_mut().zip(source_up) {
+            let Some(up) = up else {
                 continue;
             };
             if !r.alive {
@@ -1008,7 +1057,7 @@ impl World {
                 // The snapshot is being restored: writes wait in the relay log.
                 continue;
             }
-            if sources.iter().any(|(s, up)| *s == source && *up) {
+            if up {
                 r.source_lost_at = None;
             } else {
                 let lost = *r.source_lost_at.get_or_insert(now);
@@ -1141,10 +1190,14 @@ impl World {
     /// The database host the app in `region` uses: its configuration as last read (the app
     /// caches what it reads from SSM for `app_config_cache`).
     pub fn app_db_host(&self, region: &str) -> String {
+        self.db_host(region).to_string()
+    }
+
+    /// [`World::app_db_host`], borrowed.
+    pub(crate) fn db_host(&self, region: &str) -> &str {
         self.app_config
             .get(region)
-            .map(|(host, _)| host.clone())
-            .unwrap_or_default()
+            .map_or("", |(host, _)| host.as_str())
     }
 
     /// Whether the app in `region` shows its maintenance page (503 + Retry-After), as last read.
@@ -1182,26 +1235,32 @@ impl World {
         {
             return false;
         }
-        let host = self.app_db_host(region);
-        self.instance_by_endpoint(&host)
+        self.instance_by_endpoint(self.db_host(region))
             .is_some_and(|i| i.alive && !i.stopped && !self.regions_down.contains(&i.region))
     }
 
     fn health_checkers(&mut self) {
         let now = self.now;
-        let interval = secs(self.lat.get("health_check_interval"));
-        let threshold = self.lat.get("health_check_failure_threshold") as u32;
-        // Each region's health once, then every checker that checks this second.
-        let healthy: Vec<(String, bool)> = self
-            .sites
-            .iter()
-            .map(|s| (s.name.clone(), self.region_healthy(&s.name)))
-            .collect();
+        let interval = self.step_lat.hc_interval;
+        let threshold = self.step_lat.hc_threshold;
+        // Every checker that checks this second; a region's health (pure) is computed only when
+        // one of its checkers checks, which is the same answer as computing it every second.
         let start = self.start;
-        for hc in self.health_checks.values_mut() {
-            let healthy = healthy.iter().any(|(r, h)| *r == hc.region && *h);
+        let checks = |phase: Millis| (now - start - phase).rem_euclid(interval) < STEP;
+        let healthy: Vec<bool> = self
+            .health_checks
+            .values()
+            .map(|hc| {
+                hc.checkers.iter().any(|c| checks(c.0))
+                    && self
+                        .sites
+                        .iter()
+                        .any(|s| s.name == hc.region && self.region_healthy(&s.name))
+            })
+            .collect();
+        for (hc, healthy) in self.health_checks.values_mut().zip(healthy) {
             for (phase, fails, ok) in hc.checkers.iter_mut() {
-                if (now - start - *phase).rem_euclid(interval) >= STEP {
+                if !checks(*phase) {
                     continue;
                 }
                 if healthy {
@@ -1219,29 +1278,32 @@ impl World {
 
     fn alarms_step(&mut self) {
         let now = self.now;
-        let period = secs(self.lat.get("alarm_period"));
-        let needed = self.lat.get("alarm_evaluation_periods") as usize;
-        let ingest = secs(self.lat.get("alarm_ingest"));
-        let to_event = secs(self.lat.get("alarm_to_event"));
-        let names: Vec<String> = self.alarms.keys().cloned().collect();
-        for name in names {
-            let (region, kind) = {
-                let a = &self.alarms[&name];
-                (a.region.clone(), a.kind.clone())
-            };
-            if self.regions_down.contains(&region) {
-                continue;
-            }
-            let breaching = match kind.as_str() {
-                "db-down" => {
-                    let db = self.site(&region).db_instance.clone();
-                    self.instances
-                        .get(&db)
-                        .is_none_or(|i| !i.alive || i.stopped)
+        let period = self.step_lat.alarm_period;
+        let needed = self.step_lat.alarm_needed;
+        let ingest = self.step_lat.alarm_ingest;
+        let to_event = self.step_lat.alarm_to_event;
+        // What each alarm's metric shows now (`None`: its region is down), read before any alarm
+        // changes: an alarm's change touches only the outbox and the timeline, which no metric reads.
+        let breaching: Vec<Option<bool>> = self
+            .alarms
+            .values()
+            .map(|a| {
+                if self.regions_down.contains(&a.region) {
+                    return None;
                 }
-                _ => !self.region_healthy(&region),
+                Some(match a.kind.as_str() {
+                    "db-down" => self
+                        .instances
+                        .get(&self.site(&a.region).db_instance)
+                        .is_none_or(|i| !i.alive || i.stopped),
+                    _ => !self.region_healthy(&a.region),
+                })
+            })
+            .collect();
+        for (a, breaching) in self.alarms.values_mut().zip(breaching) {
+            let Some(breaching) = breaching else {
+                continue;
             };
-            let a = self.alarms.get_mut(&name).expect("exists");
             a.current_breach |= breaching;
             if now % period == 0 {
                 a.minutes.insert(now - period, a.current_breach);
@@ -1263,10 +1325,10 @@ impl World {
                 a.in_alarm = alarm;
                 let state = if alarm { "ALARM" } else { "OK" };
                 let previous = if alarm { "OK" } else { "ALARM" };
-                let event = alarm_event(&name, &region, state, previous, now, &self.stack);
+                let event = alarm_event(&a.name, &a.region, state, previous, now, &self.stack);
                 self.outbox.push((now + to_event, event));
                 self.timeline
-                    .push((now, format!("alarm {name} goes to {state}")));
+                    .push((now, format!("alarm {} goes to {state}", a.name)));
             }
         }
     }
