@@ -149,19 +149,128 @@ pub(crate) fn limit_size(size: usize, what: impl FnOnce() -> String) -> Result<u
     Ok(size)
 }
 
-/// The size of the compact JSON text of `value`, without building the text.
+/// The size of the compact JSON text of `value` (as `serde_json::to_string` writes it), without
+/// building the text: lengths summed over the tree (a state's output is measured after every
+/// state, so this is on the hot path of every execution).
 pub(crate) fn json_size(value: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
+    match value {
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => number_size(n),
+        Value::String(s) => string_size(s),
+        // `[` `]` and a comma between items.
+        Value::Array(items) => {
+            2 + items.len().saturating_sub(1) + items.iter().map(json_size).sum::<usize>()
         }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
+        // `{` `}`, a comma between entries, and `"key":value` each.
+        Value::Object(map) => {
+            2 + map.len().saturating_sub(1)
+                + map
+                    .iter()
+                    .map(|(k, v)| string_size(k) + 1 + json_size(v))
+                    .sum::<usize>()
         }
     }
-    let mut count = Count(0);
-    let _ = serde_json::to_writer(&mut count, value);
-    count.0
+}
+
+/// An integer's decimal digits (and sign); a float as serde_json writes it.
+fn number_size(n: &serde_json::Number) -> usize {
+    let digits = |mut u: u64| {
+        let mut d = 1;
+        while u >= 10 {
+            u /= 10;
+            d += 1;
+        }
+        d
+    };
+    if let Some(u) = n.as_u64() {
+        digits(u)
+    } else if let Some(i) = n.as_i64() {
+        1 + digits(i.unsigned_abs())
+    } else {
+        struct Count(usize);
+        impl std::io::Write for Count {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0 += buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut count = Count(0);
+        let _ = serde_json::to_writer(&mut count, n);
+        count.0
+    }
+}
+
+/// A string in quotes, escaped as serde_json escapes: `\"`, `\\` and the short escapes of
+/// backspace, tab, newline, form feed and carriage return take 2 bytes; other control characters
+/// take 6 (`\u00XX`); everything else is written as is.
+fn string_size(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    // Most strings escape nothing: count the bytes that need an escape in chunks small enough
+    // for a byte counter, which the compiler vectorises.
+    let special = |b: u8| u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\');
+    let escaped: usize = bytes
+        .chunks(255)
+        .map(|chunk| chunk.iter().fold(0u8, |n, &b| n + special(b)) as usize)
+        .sum();
+    if escaped == 0 {
+        return 2 + bytes.len();
+    }
+    let extra: usize = bytes
+        .iter()
+        .map(|&b| match b {
+            b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => 1,
+            0x00..=0x1F => 5,
+            _ => 0,
+        })
+        .sum();
+    2 + bytes.len() + extra
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::json_size;
+    use serde_json::json;
+
+    #[test]
+    fn the_size_is_the_length_of_the_compact_text() {
+        let values = [
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(7),
+            json!(10),
+            json!(u64::MAX),
+            json!(-1),
+            json!(-10),
+            json!(i64::MIN),
+            json!(1.5),
+            json!(-0.0),
+            json!(1e300),
+            json!(0.1),
+            json!(123456789.125),
+            json!(""),
+            json!("plain"),
+            json!("quote \" backslash \\ slash / tab \t nl \n cr \r ff \u{c} bs \u{8}"),
+            json!("controls \u{0} \u{1} \u{1f} del \u{7f} é ü 日本 🦀"),
+            json!([]),
+            json!({}),
+            json!([1, "two", [3, {"four": 4}], null]),
+            json!({"a": 1, "b\"c": {"d": [true, false, 1.25, "x"]}, "": ""}),
+            // Longer than a counting chunk, plain and with escapes in the second chunk.
+            json!("long ".repeat(120)),
+            json!(format!("{}\"{}", "x".repeat(300), "\n".repeat(260))),
+        ];
+        for v in values {
+            assert_eq!(
+                json_size(&v),
+                serde_json::to_string(&v).unwrap().len(),
+                "{v}"
+            );
+        }
+    }
 }

@@ -29,9 +29,9 @@ pub fn lambda_envelope(payload: Value, request_id: &str, date: &str) -> Value {
         .flatten()
         .map(|(k, v)| (k.clone(), json!([v])))
         .collect();
-    json!({
+    let mut envelope = json!({
         "ExecutedVersion": "$LATEST",
-        "Payload": payload,
+        "Payload": null,
         "SdkHttpMetadata": {
             "AllHttpHeaders": all_headers,
             "HttpHeaders": headers,
@@ -39,7 +39,10 @@ pub fn lambda_envelope(payload: Value, request_id: &str, date: &str) -> Value {
         },
         "SdkResponseMetadata": { "RequestId": request_id },
         "StatusCode": 200,
-    })
+    });
+    // Moved in, in its place: `json!` would serialise the payload into a copy.
+    envelope["Payload"] = payload;
+    envelope
 }
 
 #[cfg(test)]
