@@ -381,26 +381,28 @@ impl Shared {
                 }
             }
             let fault = shared.take_fault(&request.state_name);
-            let mut payload = request.payload.clone();
-            if shared.variant == Variant::PartialGate && activity == "gate_writes" {
-                if let Some(paths) = payload["paths"].as_array_mut() {
+            // The payload as sent, copied only when the broken variant changes it.
+            let partial;
+            let payload = if shared.variant == Variant::PartialGate && activity == "gate_writes" {
+                let mut p = request.payload.clone();
+                if let Some(paths) = p["paths"].as_array_mut() {
                     paths.retain(|p| !p.as_str().is_some_and(|p| p.contains("wc/store")));
                 }
-            }
-            let request = &TaskRequest {
-                payload,
-                ..request.clone()
+                partial = p;
+                &partial
+            } else {
+                &request.payload
             };
             let (result, elapsed) = if shared.variant.skipped() == Some(activity.as_str()) {
-                (Ok(skipped_output(&activity, &request.payload)), 0.0)
+                (Ok(skipped_output(&activity, payload)), 0.0)
             } else if let Some(kind) = fault {
                 crate::faults::inject(
                     kind,
-                    |at| shared.run_activity(&activity, request.payload.clone(), at),
+                    |at| shared.run_activity(&activity, payload.clone(), at),
                     at,
                 )
             } else {
-                shared.run_activity(&activity, request.payload.clone(), at)
+                shared.run_activity(&activity, payload.clone(), at)
             };
             let seconds = invoke + elapsed;
             let start = shared.world.lock().expect("world").seconds(request.now);
@@ -797,7 +799,8 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         for r in running.drain(..) {
             if r.execution.is_complete() {
                 let end = r.execution.now();
-                let outcome = r.execution.outcome().clone();
+                // Borrowed: a succeeded execution's outcome holds its whole output.
+                let outcome = r.execution.outcome();
                 let mut w = world.lock().expect("world");
                 let status = outcome.status().to_string();
                 if let Some(e) = w.executions.get_mut(&r.name) {
@@ -805,7 +808,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 }
                 w.timeline
                     .push((end, format!("execution {} ends: {status}", r.name)));
-                let (error, cause) = match &outcome {
+                let (error, cause) = match outcome {
                     Outcome::Failed { error, cause } => (error.clone(), cause.clone()),
                     Outcome::TimedOut { cause } => {
                         (Some("States.Timeout".into()), Some(cause.clone()))

@@ -1243,26 +1243,21 @@ impl World {
         let now = self.now;
         let interval = self.step_lat.hc_interval;
         let threshold = self.step_lat.hc_threshold;
-        // Every checker that checks this second; a region's health (pure) is computed only when
-        // one of its checkers checks, which is the same answer as computing it every second.
+        // Every checker that checks this second; a region's health (pure, and not reading the
+        // health checks) is computed once, and only when one of its checkers checks.
         let start = self.start;
-        let checks = |phase: Millis| (now - start - phase).rem_euclid(interval) < STEP;
-        let healthy: Vec<bool> = self
-            .health_checks
-            .values()
-            .map(|hc| {
-                hc.checkers.iter().any(|c| checks(c.0))
-                    && self
-                        .sites
-                        .iter()
-                        .any(|s| s.name == hc.region && self.region_healthy(&s.name))
-            })
-            .collect();
-        for (hc, healthy) in self.health_checks.values_mut().zip(healthy) {
+        let mut health_checks = std::mem::take(&mut self.health_checks);
+        for hc in health_checks.values_mut() {
+            let mut region_healthy = None;
             for (phase, fails, ok) in hc.checkers.iter_mut() {
-                if !checks(*phase) {
+                if (now - start - *phase).rem_euclid(interval) >= STEP {
                     continue;
                 }
+                let healthy = *region_healthy.get_or_insert_with(|| {
+                    self.sites
+                        .iter()
+                        .any(|s| s.name == hc.region && self.region_healthy(&s.name))
+                });
                 if healthy {
                     *fails = 0;
                     *ok = true;
@@ -1274,6 +1269,7 @@ impl World {
                 }
             }
         }
+        self.health_checks = health_checks;
     }
 
     fn alarms_step(&mut self) {
@@ -1282,27 +1278,19 @@ impl World {
         let needed = self.step_lat.alarm_needed;
         let ingest = self.step_lat.alarm_ingest;
         let to_event = self.step_lat.alarm_to_event;
-        // What each alarm's metric shows now (`None`: its region is down), read before any alarm
-        // changes: an alarm's change touches only the outbox and the timeline, which no metric reads.
-        let breaching: Vec<Option<bool>> = self
-            .alarms
-            .values()
-            .map(|a| {
-                if self.regions_down.contains(&a.region) {
-                    return None;
-                }
-                Some(match a.kind.as_str() {
-                    "db-down" => self
-                        .instances
-                        .get(&self.site(&a.region).db_instance)
-                        .is_none_or(|i| !i.alive || i.stopped),
-                    _ => !self.region_healthy(&a.region),
-                })
-            })
-            .collect();
-        for (a, breaching) in self.alarms.values_mut().zip(breaching) {
-            let Some(breaching) = breaching else {
+        // Taken out while they step: what an alarm's metric shows reads the databases and the
+        // shop, never the alarms; a change touches only the outbox and the timeline.
+        let mut alarms = std::mem::take(&mut self.alarms);
+        for a in alarms.values_mut() {
+            if self.regions_down.contains(&a.region) {
                 continue;
+            }
+            let breaching = match a.kind.as_str() {
+                "db-down" => self
+                    .instances
+                    .get(&self.site(&a.region).db_instance)
+                    .is_none_or(|i| !i.alive || i.stopped),
+                _ => !self.region_healthy(&a.region),
             };
             a.current_breach |= breaching;
             if now % period == 0 {
@@ -1331,6 +1319,7 @@ impl World {
                     .push((now, format!("alarm {} goes to {state}", a.name)));
             }
         }
+        self.alarms = alarms;
     }
 
     // ── Route 53 ─────────────────────────────────────────────────────────────────────────────
