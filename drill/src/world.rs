@@ -867,7 +867,7 @@ impl World {
             .find(|(share, _)| draw < *share)
             .map_or(CHECKOUT_PATHS[0].1, |(_, p)| *p);
         let gated = self.gate_covers(&region, path);
-        let (answer, order_id, detail) = self.shop_write(&region, path, customer);
+        let (answer, order_id, detail) = self.shop_write(&region, gated, customer);
         // While writes are gated, a checkout gets 503 + Retry-After: never an error page, never an
         // order written where it may be lost.
         if gated.is_some() && answer != Answer::Gated {
@@ -898,17 +898,18 @@ impl World {
         }))
     }
 
-    /// What the shop in `region` answers to a checkout, and the order it takes.
+    /// What the shop in `region` answers to a checkout, and the order it takes; `gated` is
+    /// [`World::gate_covers`] for the request, read just before.
     fn shop_write(
         &mut self,
         region: &str,
-        path: &str,
+        gated: Option<bool>,
         customer: usize,
     ) -> (Answer, Option<u64>, String) {
         if self.regions_down.contains(region) {
             return (Answer::Failed, None, "the region does not answer".into());
         }
-        if self.gate_covers(region, path) == Some(true) {
+        if gated == Some(true) {
             return (Answer::Gated, None, "503 Retry-After (write gate)".into());
         }
         if self.app_in_maintenance(region) {

@@ -209,14 +209,8 @@ fn number_size(n: &serde_json::Number) -> usize {
 /// take 6 (`\u00XX`); everything else is written as is.
 fn string_size(s: &str) -> usize {
     let bytes = s.as_bytes();
-    // Most strings escape nothing: count the bytes that need an escape in chunks small enough
-    // for a byte counter, which the compiler vectorises.
-    let special = |b: u8| u8::from(b < 0x20) | u8::from(b == b'"') | u8::from(b == b'\\');
-    let escaped: usize = bytes
-        .chunks(255)
-        .map(|chunk| chunk.iter().fold(0u8, |n, &b| n + special(b)) as usize)
-        .sum();
-    if escaped == 0 {
+    // Most strings escape nothing: tested eight bytes at a time.
+    if plain(bytes) {
         return 2 + bytes.len();
     }
     let extra: usize = bytes
@@ -228,6 +222,30 @@ fn string_size(s: &str) -> usize {
         })
         .sum();
     2 + bytes.len() + extra
+}
+
+/// Whether no byte needs an escape (a control character, `"` or `\\`), eight bytes at a time:
+/// a word has a byte below `n` (n <= 128) exactly when `(x - n·0x01…) & !x & 0x80…` is not zero
+/// ("Bit Twiddling Hacks", determine if a word has a byte less than n); a byte equal to `c` is a
+/// zero byte of `x ^ c·0x01…`.
+fn plain(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let found = below(x, 0x20)
+            | below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1);
+        if found != 0 {
+            return false;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 #[cfg(test)]
@@ -271,6 +289,21 @@ mod size_tests {
                 serde_json::to_string(&v).unwrap().len(),
                 "{v}"
             );
+        }
+        // Each special byte at each place of a word and of the tail; bytes just above them.
+        for special in [
+            '"', '\\', '\u{0}', '\u{1f}', '\n', ' ', '#', ']', '\u{7f}', 'é',
+        ] {
+            for at in 0..20 {
+                let mut text: Vec<char> = "abcdefghijklmnopqrst".chars().collect();
+                text[at] = special;
+                let v = json!(text.into_iter().collect::<String>());
+                assert_eq!(
+                    json_size(&v),
+                    serde_json::to_string(&v).unwrap().len(),
+                    "{v}"
+                );
+            }
         }
     }
 }
