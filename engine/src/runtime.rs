@@ -104,6 +104,8 @@ pub(crate) struct StateInfo<'a> {
     pub entered: Millis,
     pub retry_count: Cell<u32>,
     pub language: QueryLanguage,
+    /// The size in bytes of JSON of the state's input, when known (then exact).
+    pub input_size: Option<usize>,
 }
 
 /// One branch of the execution: the top level, a Parallel branch or a Map iteration.
@@ -207,7 +209,7 @@ fn number_size(n: &serde_json::Number) -> usize {
 /// A string in quotes, escaped as serde_json escapes: `\"`, `\\` and the short escapes of
 /// backspace, tab, newline, form feed and carriage return take 2 bytes; other control characters
 /// take 6 (`\u00XX`); everything else is written as is.
-fn string_size(s: &str) -> usize {
+pub(crate) fn string_size(s: &str) -> usize {
     let bytes = s.as_bytes();
     // Most strings escape nothing: tested eight bytes at a time.
     if plain(bytes) {

@@ -10,6 +10,7 @@ mod filter;
 
 use std::borrow::Cow;
 
+use crate::runtime::{json_size, string_size};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use wfc_compiler::asl::path::{parse_reference_path, JsonPath, PathRoot, PathStep, Segment};
@@ -280,6 +281,53 @@ pub fn apply_result_path_field(
             json_text(&output)
         )))
     }
+}
+
+/// The size in bytes of JSON of `raw_input` (`input_size` bytes) once `result` is placed at
+/// `field` by [`apply_result_path_field`], measuring only the result and the value it replaces;
+/// `None` when placing fails.
+pub fn placed_size(
+    raw_input: &Value,
+    input_size: usize,
+    field: &ResultPathField,
+    result: &Value,
+) -> Option<usize> {
+    let steps = field.steps.as_ref().ok()?;
+    if steps.is_empty() {
+        return Some(json_size(result));
+    }
+    let mut node = raw_input;
+    for (n, step) in steps.iter().enumerate() {
+        match step {
+            PathStep::Field(name) => {
+                let Value::Object(map) = node else {
+                    return None;
+                };
+                let Some(child) = map.get(name) else {
+                    // A new member `"name":…` (after a comma unless the object was empty), with
+                    // the objects built for the rest of the path around the result.
+                    let rest = &steps[n + 1..];
+                    let mut built = json_size(result);
+                    for step in rest {
+                        match step {
+                            PathStep::Field(f) => built += 2 + string_size(f) + 1,
+                            PathStep::Index(_) => return None,
+                        }
+                    }
+                    let comma = usize::from(!map.is_empty());
+                    return Some(input_size + comma + string_size(name) + 1 + built);
+                };
+                node = child;
+            }
+            PathStep::Index(i) => {
+                let Value::Array(items) = node else {
+                    return None;
+                };
+                node = resolve_index(items.len(), *i).and_then(|i| items.get(i))?;
+            }
+        }
+    }
+    (input_size + json_size(result)).checked_sub(json_size(node))
 }
 
 /// Whether [`apply_result_path_field`] would place a result in `raw_input` (the same checks,

@@ -127,6 +127,7 @@ pub(crate) async fn run_scope(
                 state: &c.state,
                 entered: rt.clock.now(),
                 retry_count: Cell::new(0),
+                input_size: size,
                 language: c.state.common().query_language.unwrap_or(frame.language),
             };
             if c.synchronous {
@@ -586,12 +587,27 @@ fn finish(
             let size = done
                 .size
                 .filter(|_| compiled.result_path.is_none() && compiled.output_path.is_none());
+            // With a ResultPath, the output's size from the input's and the result's, without
+            // measuring the whole output (a large state grows by a small result at every task).
+            let placed_size = match (&compiled.result_path, &compiled.output_path, st.input_size) {
+                (Some(Some(field)), None, Some(n)) => {
+                    path::placed_size(&raw_input, n, field, &done.result)
+                }
+                _ => None,
+            };
             let placed = path::apply_result_path_field(
                 raw_input,
                 compiled.result_path.as_ref(),
                 done.result,
             )?;
-            (output_path(st, placed, frame, context)?, size)
+            debug_assert!(
+                placed_size.is_none_or(|n| n == json_size(&placed)),
+                "placed_size {placed_size:?} for {placed}"
+            );
+            (
+                output_path(st, placed, frame, context)?,
+                size.or(placed_size),
+            )
         }
         QueryLanguage::JSONata => {
             let states = states_binding(&raw_input, context, Some(("result", &done.result)));

@@ -46,13 +46,22 @@ pub(super) fn run(
             let size = measured.filter(|_| {
                 pass.result.is_none() && c.result_path.is_none() && c.output_path.is_none()
             });
+            // With a ResultPath, the output's size from the input's and the result's.
+            let placed_size = match (&c.result_path, &c.output_path, st.input_size) {
+                (Some(Some(field)), None, Some(n)) => path::placed_size(&input, n, field, &result),
+                _ => None,
+            };
             let placed = path::apply_result_path_field(input, c.result_path.as_ref(), result)?;
+            debug_assert!(
+                placed_size.is_none_or(|n| n == crate::runtime::json_size(&placed)),
+                "placed_size {placed_size:?} for {placed}"
+            );
             let output = output_path(st, placed, frame, &context)?;
             store(frame, assigned);
             Ok(Step {
                 output,
                 next: Next::Default,
-                size,
+                size: size.or(placed_size),
             })
         }
         QueryLanguage::JSONata => {
