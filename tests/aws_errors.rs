@@ -10,7 +10,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-const EXECUTION: &str = "arn:aws:states:us-west-2:123456789012:execution:woo-failback:failback-INC-1";
+const EXECUTION: &str =
+    "arn:aws:states:us-west-2:123456789012:execution:woo-failback:failback-INC-1";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -72,15 +73,33 @@ fn commands(endpoint: &str) -> Vec<Vec<String>> {
     let input = request();
     vec![
         s(&[
-            "failback", "start", "--config", &stack, "--input", &input, "--endpoint-url", endpoint,
+            "failback",
+            "start",
+            "--config",
+            &stack,
+            "--input",
+            &input,
+            "--endpoint-url",
+            endpoint,
         ]),
         s(&["status", EXECUTION, "--endpoint-url", endpoint]),
         s(&["approve", EXECUTION, "--endpoint-url", endpoint]),
         s(&[
-            "reject", EXECUTION, "--reason", "no", "--endpoint-url", endpoint,
+            "reject",
+            EXECUTION,
+            "--reason",
+            "no",
+            "--endpoint-url",
+            endpoint,
         ]),
         s(&[
-            "deploy", "--config", &stack, "--region", "us-west-2", "--endpoint-url", endpoint,
+            "deploy",
+            "--config",
+            &stack,
+            "--region",
+            "us-west-2",
+            "--endpoint-url",
+            endpoint,
         ]),
     ]
 }
@@ -95,7 +114,10 @@ fn assert_one_line(args: &[String], code: i32, out: &str, err: &str, expected: &
     assert!(first.starts_with("error: "), "{first}");
     assert!(first.len() < 600, "a line, not a dump: {first}");
     for word in expected {
-        assert!(first.contains(word), "wfc {args:?}: no `{word}` in: {first}");
+        assert!(
+            first.contains(word),
+            "wfc {args:?}: no `{word}` in: {first}"
+        );
     }
     for dump in ["DispatchFailure", "ConnectorError", "SdkError", "{ "] {
         assert!(!err.contains(dump), "wfc {args:?}: SDK debug output: {err}");
@@ -127,7 +149,13 @@ fn no_credentials_says_where_they_were_looked_for() {
     }
     // --verbose: the SDK's report follows the line.
     let (code, _, err) = wfc(
-        &["--verbose", "status", EXECUTION, "--endpoint-url", &endpoint],
+        &[
+            "--verbose",
+            "status",
+            EXECUTION,
+            "--endpoint-url",
+            &endpoint,
+        ],
         &home,
         false,
     );
@@ -148,10 +176,7 @@ fn an_unreachable_endpoint_is_named() {
             code,
             &out,
             &err,
-            &[
-                &format!("cannot reach {endpoint}"),
-                "--endpoint-url",
-            ],
+            &[&format!("cannot reach {endpoint}"), "--endpoint-url"],
         );
     }
 }

@@ -85,7 +85,10 @@ fn ec2(endpoint: &str, region: &str, params: &[(&str, &str)]) -> String {
 /// The text of the first `<tag>` in `xml`.
 fn first(xml: &str, tag: &str) -> String {
     let open = format!("<{tag}>");
-    let start = xml.find(&open).unwrap_or_else(|| panic!("no {tag} in {xml}")) + open.len();
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {tag} in {xml}"))
+        + open.len();
     let end = xml[start..].find("</").unwrap() + start;
     xml[start..end].to_string()
 }
@@ -172,7 +175,10 @@ fn changed_stack(dir: &Path) -> PathBuf {
         "min_minutes_between_failovers = 60",
         "min_minutes_between_failovers = 90",
     );
-    assert_ne!(text, changed, "the example stack sets min_minutes_between_failovers = 60");
+    assert_ne!(
+        text, changed,
+        "the example stack sets min_minutes_between_failovers = 60"
+    );
     let path = dir.join("stack.toml");
     std::fs::write(&path, changed).unwrap();
     path
@@ -222,19 +228,27 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
             assert!(listed.contains(&alias), "{alias} in {listed:#?}");
         }
     }
-    assert!(listed.contains(&format!("{DR} create rule woo-preflight")), "{listed:#?}");
+    assert!(
+        listed.contains(&format!("{DR} create rule woo-preflight")),
+        "{listed:#?}"
+    );
     assert!(
         listed.contains(&format!("{DR} accept transit gateway peering {peering}")),
         "{listed:#?}"
     );
     assert!(
-        !listed.iter().any(|l| l.starts_with(PRIMARY) && l.contains("peering")),
+        !listed
+            .iter()
+            .any(|l| l.starts_with(PRIMARY) && l.contains("peering")),
         "the primary region requested it, the DR region accepts it"
     );
     runtime.block_on(async {
         for region in [PRIMARY, DR] {
             let machines = sfn(region).list_state_machines().send().await.unwrap();
-            assert!(machines.state_machines().is_empty(), "--dry-run created state machines");
+            assert!(
+                machines.state_machines().is_empty(),
+                "--dry-run created state machines"
+            );
         }
         let rules = events.list_rules().send().await.unwrap();
         assert!(rules.rules().is_empty(), "--dry-run created rules");
@@ -264,7 +278,10 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
             .await
             .unwrap();
         let target = &targets.targets()[0];
-        assert_eq!(target.arn(), format!("{}:live", machine_arn(DR, "preflight")));
+        assert_eq!(
+            target.arn(),
+            format!("{}:live", machine_arn(DR, "preflight"))
+        );
         assert_eq!(
             target.role_arn(),
             Some("arn:aws:iam::123456789012:role/woo-dr-events")
@@ -352,8 +369,14 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
         // The new version runs the new definition; the old one is kept as it was.
         let new = definition_of(&dr, &v2).await;
         let old = definition_of(&dr, &v1).await;
-        assert!(new.contains("\"min_minutes_between_failovers\":90"), "{new}");
-        assert!(old.contains("\"min_minutes_between_failovers\":60"), "{old}");
+        assert!(
+            new.contains("\"min_minutes_between_failovers\":90"),
+            "{new}"
+        );
+        assert!(
+            old.contains("\"min_minutes_between_failovers\":60"),
+            "{old}"
+        );
         assert_eq!(new, definition_of(&dr, &machine_arn(DR, "failover")).await);
     });
 

@@ -65,7 +65,10 @@ fn aws_commands_say_how_to_get_them() {
     // The global --verbose changes nothing here.
     let out = wfc(&["--verbose", "deploy", "--config", "x.toml"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim().lines().count(), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
 }
 
 #[test]

@@ -260,7 +260,10 @@ pub fn desired(
         if rule["Region"] != region {
             continue;
         }
-        let name = rule["Rule"]["Name"].as_str().unwrap_or_default().to_string();
+        let name = rule["Rule"]["Name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let event_pattern = match rule["Rule"]["EventPattern"].as_str() {
             Some(text) => Some(
                 serde_json::from_str(text)
@@ -347,7 +350,8 @@ fn state_machine_changes(
 ) {
     let name = spec.name.clone();
     let Some(current) = current else {
-        plan.changes.push(Change::CreateStateMachine { name: name.clone() });
+        plan.changes
+            .push(Change::CreateStateMachine { name: name.clone() });
         plan.changes.push(Change::CreateAlias {
             state_machine: name,
         });
@@ -365,8 +369,10 @@ fn state_machine_changes(
         .as_ref()
         .is_some_and(|a| a.definition == spec.definition && a.role_arn == spec.role_arn);
     if !why.is_empty() {
-        plan.changes
-            .push(Change::UpdateStateMachine { name: name.clone(), why });
+        plan.changes.push(Change::UpdateStateMachine {
+            name: name.clone(),
+            why,
+        });
     } else if !alias_runs_it {
         let why = if current.alias.is_some() {
             format!("alias {ALIAS} runs an older version")
@@ -446,8 +452,10 @@ fn rule_changes(spec: &RuleSpec, current: Option<&CurrentRule>, plan: &mut Plan)
         });
     }
     if !remove.is_empty() {
-        plan.changes
-            .push(Change::RemoveTargets { rule: name, ids: remove });
+        plan.changes.push(Change::RemoveTargets {
+            rule: name,
+            ids: remove,
+        });
     }
 }
 
@@ -610,7 +618,9 @@ mod tests {
         let old = machine("failover", json!({"a": 1}));
         let other = machine("failback", json!({"b": 2}));
         let mut current = Current::default();
-        current.state_machines.insert(old.name.clone(), deployed(&old));
+        current
+            .state_machines
+            .insert(old.name.clone(), deployed(&old));
         current
             .state_machines
             .insert(other.name.clone(), deployed(&other));
@@ -771,7 +781,10 @@ mod tests {
             let arn = target["Arn"].as_str().unwrap();
             assert!(!arn.contains("${"), "{target}");
             if arn.contains(":stateMachine:") {
-                assert!(arn.ends_with(":live"), "the alias, never the machine: {arn}");
+                assert!(
+                    arn.ends_with(":live"),
+                    "the alias, never the machine: {arn}"
+                );
                 assert!(target["RoleArn"].is_string(), "{target}");
             }
             let template = target["InputTransformer"]["InputTemplate"]

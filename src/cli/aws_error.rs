@@ -209,8 +209,7 @@ pub fn credential_sources() -> String {
     let config = var("AWS_CONFIG_FILE").unwrap_or_else(|| "~/.aws/config".into());
     let credentials =
         var("AWS_SHARED_CREDENTIALS_FILE").unwrap_or_else(|| "~/.aws/credentials".into());
-    let imds = if var("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
+    let imds = if var("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
         "EC2 instance metadata (disabled by AWS_EC2_METADATA_DISABLED)"
     } else {
         "EC2 instance metadata"
@@ -311,7 +310,10 @@ mod tests {
         for (kind, code, message, expected) in cases {
             let line = one_line(&call(), kind, code, message, "env, files");
             assert!(!line.contains('\n'), "{line}");
-            assert!(line.starts_with("states:StartExecution on arn:aws:states:"), "{line}");
+            assert!(
+                line.starts_with("states:StartExecution on arn:aws:states:"),
+                "{line}"
+            );
             assert!(line.contains(expected), "{kind:?}: {line}");
         }
     }

@@ -155,7 +155,9 @@ fn print(args: &Args, changes: &[Value], regions: Option<&[String]>) {
     let regions = regions.join(", ");
     match (changes.len(), args.dry_run) {
         (0, _) => println!("no change: {regions} hold what the stack compiles to"),
-        (n, true) => println!("{n} change(s) would be made in {regions} (--dry-run: nothing was changed)"),
+        (n, true) => {
+            println!("{n} change(s) would be made in {regions} (--dry-run: nothing was changed)")
+        }
         (n, false) => println!("{n} change(s) made in {regions}"),
     }
 }
@@ -221,7 +223,10 @@ impl Region {
             .send()
             .await
         {
-            Ok(out) => Ok(Some((definition(out.definition()), out.role_arn().to_string()))),
+            Ok(out) => Ok(Some((
+                definition(out.definition()),
+                out.role_arn().to_string(),
+            ))),
             Err(e) => {
                 let e = ApiError::new(&self.states("DescribeStateMachine", arn), e);
                 if e.code == "StateMachineDoesNotExist" {
@@ -404,7 +409,9 @@ impl Region {
                     self.sfn
                         .create_state_machine_alias()
                         .name(ALIAS)
-                        .description("The newest version: EventBridge and wfc start executions here")
+                        .description(
+                            "The newest version: EventBridge and wfc start executions here",
+                        )
                         .routing_configuration(routing)
                         .send()
                         .await
@@ -609,7 +616,11 @@ fn sdk_target(rule: &RuleSpec, t: &Value) -> Result<Target, String> {
         );
     }
     if let Some(dlq) = t.get("DeadLetterConfig") {
-        b = b.dead_letter_config(DeadLetterConfig::builder().set_arn(text(&dlq["Arn"])).build());
+        b = b.dead_letter_config(
+            DeadLetterConfig::builder()
+                .set_arn(text(&dlq["Arn"]))
+                .build(),
+        );
     }
     if let Some(retry) = t.get("RetryPolicy") {
         b = b.retry_policy(
@@ -649,6 +660,8 @@ mod tests {
         assert_eq!(target_json(&sdk), target);
         let mut odd = target.clone();
         odd["SqsParameters"] = json!({});
-        assert!(sdk_target(&rule, &odd).unwrap_err().contains("SqsParameters"));
+        assert!(sdk_target(&rule, &odd)
+            .unwrap_err()
+            .contains("SqsParameters"));
     }
 }

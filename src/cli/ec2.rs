@@ -1,8 +1,9 @@
 //! The two EC2 calls `wfc deploy` makes (DescribeTransitGatewayPeeringAttachments and
 //! AcceptTransitGatewayPeeringAttachment), signed here with `aws-sigv4` and sent with the SDK's
-//! own HTTP connector, instead of linking `aws-sdk-ec2`: that crate alone is XXMEASURE of
-//! CPU in a cold debug build (BENCHMARKS.md), more than the rest of the `aws` feature's SDK
-//! crates together, for two calls of the Query API.
+//! own HTTP connector instead of linking `aws-sdk-ec2`: that crate alone is about 270 s of CPU in
+//! a cold debug build on this project's 2-core machine (its dependencies already built; 4 min 41 s
+//! wall) and 790 MiB of target/, against 16-18 s each for aws-sdk-sfn and aws-sdk-eventbridge,
+//! for two calls of the Query API.
 
 use super::aws_error::{ApiError, Call, Kind};
 use aws_config::SdkConfig;
@@ -206,8 +207,9 @@ impl Ec2 {
             Kind::Service if status >= 500 => Kind::Other,
             kind => kind,
         };
-        let message = if code.is_empty() {
-            format!("HTTP {status}")
+        // "HTTP 5xx" also marks what is worth retrying.
+        let message = if code.is_empty() || status >= 500 {
+            format!("HTTP {status} {code} {message}").trim().to_string()
         } else {
             message
         };
@@ -356,7 +358,10 @@ mod tests {
         let root = parse(xml).unwrap();
         let list = root.child("transitGatewayPeeringAttachments").unwrap();
         let item = list.children_named("item").next().unwrap();
-        assert_eq!(item.text_of("transitGatewayAttachmentId"), "tgw-attach-0abc");
+        assert_eq!(
+            item.text_of("transitGatewayAttachmentId"),
+            "tgw-attach-0abc"
+        );
         assert_eq!(item.text_of("state"), "pendingAcceptance");
         assert_eq!(
             item.child("requesterTgwInfo").unwrap().text_of("region"),

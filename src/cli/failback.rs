@@ -154,7 +154,9 @@ fn start(args: StartArgs) -> u8 {
         let client = sfn::client(&region, &args.endpoint).await;
         // Asked first: on AWS a repeated StartExecution with the same name and input succeeds
         // while the first one runs (it is idempotent), and would look like a new start.
-        let describing = args.endpoint.call(&region, "DescribeExecution", &expected_arn);
+        let describing = args
+            .endpoint
+            .call(&region, "DescribeExecution", &expected_arn);
         match describe(&client, &expected_arn, &describing).await {
             Ok(Some(status)) => return already_started(incident, &expected_arn, &status, &region),
             Ok(None) => {}
@@ -181,7 +183,9 @@ fn start(args: StartArgs) -> u8 {
             }
             Err(e) => {
                 let e = ApiError::new(
-                    &args.endpoint.call(&region, "StartExecution", &state_machine),
+                    &args
+                        .endpoint
+                        .call(&region, "StartExecution", &state_machine),
                     e,
                 );
                 match e.code.as_str() {
