@@ -183,6 +183,23 @@ fn an_unreachable_endpoint_is_named() {
 
 /// Answers every request with HTTP 400 and the AWS JSON error `code`; counts the requests.
 fn stub(code: &'static str, message: &'static str) -> (String, Arc<AtomicUsize>) {
+    serve(move |_| json_error(code, message))
+}
+
+fn json_error(code: &str, message: &str) -> (u16, &'static str, String) {
+    (
+        400,
+        "application/x-amz-json-1.0",
+        format!(r#"{{"__type":"{code}","message":"{message}"}}"#),
+    )
+}
+
+/// A loopback HTTP server answering each request (its head and body, as text) with `answer`'s
+/// status, content type and body; counts the requests.
+fn serve<F>(answer: F) -> (String, Arc<AtomicUsize>)
+where
+    F: Fn(&str) -> (u16, &'static str, String) + Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
     let count = Arc::new(AtomicUsize::new(0));
@@ -192,11 +209,13 @@ fn stub(code: &'static str, message: &'static str) -> (String, Arc<AtomicUsize>)
             let Ok(mut stream) = stream else { continue };
             let mut reader = BufReader::new(stream.try_clone().unwrap());
             let mut length = 0;
+            let mut request = String::new();
             loop {
                 let mut line = String::new();
                 if reader.read_line(&mut line).unwrap_or(0) == 0 {
                     break;
                 }
+                request.push_str(&line);
                 let lower = line.to_ascii_lowercase();
                 if let Some(v) = lower.strip_prefix("content-length:") {
                     length = v.trim().parse().unwrap_or(0);
@@ -207,11 +226,12 @@ fn stub(code: &'static str, message: &'static str) -> (String, Arc<AtomicUsize>)
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
+            request.push_str(&String::from_utf8_lossy(&body));
             seen.fetch_add(1, Ordering::SeqCst);
-            let body = format!(r#"{{"__type":"{code}","message":"{message}"}}"#);
+            let (status, content_type, body) = answer(&request);
             let _ = write!(
                 stream,
-                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-amz-json-1.0\r\nx-amzn-ErrorType: {code}\r\nx-amzn-RequestId: 1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} Error\r\nContent-Type: {content_type}\r\nx-amzn-RequestId: 1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             );
         }
@@ -270,4 +290,55 @@ fn throttling_is_reported_after_the_retries() {
         ],
     );
     assert_eq!(count.load(Ordering::SeqCst), 3, "the SDK retried twice");
+}
+
+#[test]
+fn the_hand_signed_ec2_call_reports_like_the_others() {
+    // Nothing deployed in Step Functions or EventBridge; EC2 refuses the peering lookup.
+    let (endpoint, _) = serve(|request| {
+        if request.contains("Action=DescribeTransitGatewayPeeringAttachments") {
+            assert!(
+                request.contains("/ec2/aws4_request"),
+                "signed for EC2: {request}"
+            );
+            return (
+                403,
+                "text/xml",
+                "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors><RequestID>1</RequestID></Response>".into(),
+            );
+        }
+        if request.contains("AWSStepFunctions") {
+            json_error("StateMachineDoesNotExist", "State Machine Does Not Exist")
+        } else {
+            json_error("ResourceNotFoundException", "Rule does not exist")
+        }
+    });
+    let home = empty_home("ec2");
+    let stack = stack();
+    let args: Vec<String> = [
+        "deploy",
+        "--config",
+        &stack,
+        "--region",
+        "us-west-2",
+        "--dry-run",
+        "--endpoint-url",
+        &endpoint,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = wfc(&argv, &home, true);
+    assert_one_line(
+        &args,
+        code,
+        &out,
+        &err,
+        &[
+            "ec2:DescribeTransitGatewayPeeringAttachments on the transit gateway attachments of us-west-2",
+            "access denied (You are not authorized to perform this operation.)",
+            "allow ec2:DescribeTransitGatewayPeeringAttachments",
+        ],
+    );
 }

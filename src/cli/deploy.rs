@@ -154,7 +154,7 @@ fn print(args: &Args, changes: &[Value], regions: Option<&[String]>) {
     let Some(regions) = regions else { return };
     let regions = regions.join(", ");
     match (changes.len(), args.dry_run) {
-        (0, _) => println!("no change: {regions} hold what the stack compiles to"),
+        (0, _) => println!("no change: what the stack compiles to is deployed in {regions}"),
         (n, true) => {
             println!("{n} change(s) would be made in {regions} (--dry-run: nothing was changed)")
         }
