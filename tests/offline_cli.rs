@@ -15,7 +15,7 @@ fn wfc(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn aws_commands_say_how_to_get_them() {
-    let cases: [&[&str]; 4] = [
+    let cases: [&[&str]; 5] = [
         &[
             "failback",
             "start",
@@ -38,6 +38,12 @@ fn aws_commands_say_how_to_get_them() {
             "--reason",
             "no",
         ],
+        &[
+            "deploy",
+            "--config",
+            "examples/woocommerce/stack.toml",
+            "--dry-run",
+        ],
     ];
     for args in cases {
         let out = wfc(args);
@@ -56,11 +62,18 @@ fn aws_commands_say_how_to_get_them() {
         );
         assert!(!line.contains("panicked"), "{line}");
     }
+    // The global --verbose changes nothing here.
+    let out = wfc(&["--verbose", "deploy", "--config", "x.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+        1
+    );
 }
 
 #[test]
 fn aws_commands_keep_their_help() {
-    for sub in ["failback", "status", "approve", "reject"] {
+    for sub in ["failback", "status", "approve", "reject", "deploy"] {
         let out = wfc(&[sub, "--help"]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "wfc {sub} --help");

@@ -77,6 +77,7 @@ fn world(replica_lag: f64) -> World {
     let text = ids.apply(wfc_workflows::EXAMPLE_STACK);
     let stack = Stack::load(&edges.apply(&text)).unwrap_or_else(|e| panic!("{e:?}"));
     rt.block_on(shop_identity(&endpoint, &stack));
+    rt.block_on(shop_base::create_state_machines(&endpoint, &stack));
     World {
         _moto: moto,
         endpoint,
@@ -543,6 +544,7 @@ fn run_workflow(
             start_time: now_millis(),
             history: true,
             execution_name: Some(format!("{workflow}-e2e")),
+            state_machine_arn: world.stack.state_machine_arn(workflow),
             ..Options::default()
         });
     let mut execution = engine.start(input);
@@ -719,8 +721,8 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
         &states,
         &[
             "Anti-flap guard",
-            "Ask for approval",
             "Check replica lag",
+            "Ask for approval",
             "Record failing over",
             "Gate writes in old region",
             "Gate writes in DR region",

@@ -198,6 +198,7 @@ fn world() -> World {
     let edges = rt.block_on(shop_edges::create_write_gates_and_runners(&endpoint));
     let stack =
         Stack::load(&stack_text(&pair, &redis, &ids, &edges)).unwrap_or_else(|e| panic!("{e:?}"));
+    rt.block_on(shop_base::create_state_machines(&endpoint, &stack));
     World {
         pair,
         redis,
@@ -223,6 +224,7 @@ fn run(world: &World, workflow: &str, input: Value) -> (Value, Vec<(String, Stri
             start_time: 1_764_126_000_000,
             history: true,
             execution_name: Some(format!("{workflow}-self-managed")),
+            state_machine_arn: world.stack.state_machine_arn(workflow),
             ..Options::default()
         });
     let report = engine.run(input);

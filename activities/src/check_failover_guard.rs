@@ -1,11 +1,18 @@
 //! `check_failover_guard`: the anti-flap guard, read-only. Refuses a failover when one ran within
-//! the configured minutes, when another operation is in progress, or when the DR region already
-//! serves. Reads the state `record_state` writes; it writes nothing, so a failover stopped before
-//! its first change (false alarm, approval refused, RPO gate) leaves no trace that would block
-//! the next one.
+//! the configured minutes, when another operation is in progress, when the DR region already
+//! serves, or when another execution of the same state machine started first and still runs.
+//! Reads the state `record_state` writes; it writes nothing, so a failover stopped before its
+//! first change (false alarm, approval refused, RPO gate) leaves no trace that would block the
+//! next one.
+//!
+//! Why the running executions: two alarms of one outage start two executions within a second;
+//! both read "no failover recorded" before either records one. The oldest running execution
+//! (start time, then name) goes on, and every other one sees it and stops. Both see each other,
+//! so the choice needs no write and no lock.
 
 use crate::error::Result;
-use crate::ports::ConfigStore;
+use crate::ports::workflows::{unqualified, RunningExecution};
+use crate::ports::{ConfigStore, Workflows};
 use crate::record_state::{read_state, DrState, DrStatus};
 use crate::validate::{self, Validate};
 use crate::{aws_errors, iam};
@@ -32,6 +39,17 @@ pub struct CheckFailoverGuardInput {
     /// Region of the parameter; default: the function's own.
     #[serde(default)]
     pub region: Option<String>,
+    /// This execution (`$$.Execution.Id`) and its state machine (`$$.StateMachine.Id`): when
+    /// given, an older running execution of the same state machine refuses this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<ThisExecution>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThisExecution {
+    pub execution_arn: String,
+    pub state_machine_arn: String,
 }
 
 impl Validate for CheckFailoverGuardInput {
@@ -46,6 +64,10 @@ impl Validate for CheckFailoverGuardInput {
             10080,
         )?;
         validate::timestamp("now", &self.now)?;
+        if let Some(e) = &self.execution {
+            validate::non_empty("execution.execution_arn", &e.execution_arn)?;
+            validate::non_empty("execution.state_machine_arn", &e.state_machine_arn)?;
+        }
         validate::optional_region("region", &self.region)
     }
 }
@@ -64,6 +86,7 @@ pub struct CheckFailoverGuardOutput {
 pub async fn run(
     input: CheckFailoverGuardInput,
     config: &dyn ConfigStore,
+    workflows: &dyn Workflows,
 ) -> Result<CheckFailoverGuardOutput> {
     input.validate()?;
     let state = read_state(config, &input.parameter_name).await?;
@@ -72,7 +95,19 @@ pub async fn run(
         .as_ref()
         .and_then(|s| s.last_failover_at.as_deref())
         .map(|at| minutes_between(parse_time(at), now));
-    let (allowed, reason) = verdict(&input, state.as_ref(), minutes_since);
+    let (mut allowed, mut reason) = verdict(&input, state.as_ref(), minutes_since);
+    if let (true, Some(this)) = (allowed, &input.execution) {
+        let running = workflows
+            .running_executions(unqualified(&this.state_machine_arn))
+            .await?;
+        if let Some(first) = started_first(&running, &this.execution_arn) {
+            allowed = false;
+            reason = format!(
+                "execution {} started first and is running: it handles this outage",
+                first.name
+            );
+        }
+    }
     Ok(CheckFailoverGuardOutput {
         allowed,
         reason,
@@ -129,6 +164,19 @@ fn verdict(
     }
 }
 
+/// The running execution that started before `this` (start time, then name), if any. `this`
+/// itself may be missing from the list (ListExecutions is eventually consistent): then any other
+/// running execution is older.
+fn started_first<'a>(running: &'a [RunningExecution], this: &str) -> Option<&'a RunningExecution> {
+    let key = |e: &'a RunningExecution| (e.start_millis, e.name.as_str());
+    let me = running.iter().find(|e| e.execution_arn == this).map(key);
+    running
+        .iter()
+        .filter(|e| e.execution_arn != this)
+        .filter(|e| me.is_none_or(|me| key(e) < me))
+        .min_by_key(|e| key(e))
+}
+
 /// Validated timestamps; an unreadable one (written by hand) counts as long ago.
 fn parse_time(text: &str) -> SystemTime {
     humantime::parse_rfc3339_weak(text).unwrap_or(SystemTime::UNIX_EPOCH)
@@ -147,9 +195,9 @@ impl Activity for CheckFailoverGuard {
     type Input = CheckFailoverGuardInput;
     type Output = CheckFailoverGuardOutput;
     fn permissions() -> Vec<Permission> {
-        vec![Permission::new(
-            &["ssm:GetParameter"],
-            &[iam::SSM_PARAMETER],
-        )]
+        vec![
+            Permission::new(&["ssm:GetParameter"], &[iam::SSM_PARAMETER]),
+            Permission::new(&["states:ListExecutions"], &[iam::STATE_MACHINE]),
+        ]
     }
 }

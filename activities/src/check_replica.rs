@@ -5,7 +5,7 @@
 //! instead of RDS and CloudWatch; the verdict logic is the same.
 
 use crate::error::{ActivityError, Result};
-use crate::ports::metrics::{MetricQuery, Metrics};
+use crate::ports::metrics::{Datapoint, MetricQuery, Metrics};
 use crate::ports::mysql::{open_self_managed, MySqlConnection, ReplicaStatus, SessionMode};
 use crate::ports::{Clock, ConfigStore, Database, MySql, SystemClock};
 use crate::reserve_order_ids::mysql_secret_permission;
@@ -94,6 +94,11 @@ pub struct CheckReplicaOutput {
     pub lag_seconds: Option<f64>,
     /// The last usable lag before it became unknown, if any (a hint for the human override).
     pub last_known_lag_seconds: Option<f64>,
+    /// When replication stopped within the window (`ReplicaLag` -1, as when the primary dies):
+    /// the lag just before it stopped, the most of the last two datapoints that directly precede
+    /// the stop. It is what the writes in flight were when the source went away, and the gate
+    /// judges it like a current lag; `null` when replication runs or stopped out of sight.
+    pub lag_at_stop_seconds: Option<f64>,
     pub lag_detail: String,
     pub rpo_verdict: RpoVerdict,
     pub override_used: bool,
@@ -106,6 +111,8 @@ pub struct CheckReplicaOutput {
 pub struct LagReading {
     pub seconds: Option<f64>,
     pub last_known_seconds: Option<f64>,
+    /// See [`CheckReplicaOutput::lag_at_stop_seconds`].
+    pub at_stop_seconds: Option<f64>,
     pub detail: String,
 }
 
@@ -139,15 +146,20 @@ pub(crate) async fn read_lag(
         return Ok(LagReading {
             seconds: None,
             last_known_seconds: None,
+            at_stop_seconds: None,
             detail: format!("no ReplicaLag datapoint in the last {window_seconds} s"),
         });
     };
     let age = clock.now().duration_since(latest.at).unwrap_or_default();
+    let at_stop_seconds = lag_at_stop(&points);
     let (seconds, detail) = if latest.value < 0.0 {
-        (
-            None,
-            "ReplicaLag is -1: replication is not running".to_string(),
-        )
+        let detail = match at_stop_seconds {
+            Some(s) => format!(
+                "ReplicaLag is -1: replication stopped; the lag just before it stopped was {s} s"
+            ),
+            None => "ReplicaLag is -1: replication is not running".to_string(),
+        };
+        (None, detail)
     } else if age > STALE_AFTER {
         (
             None,
@@ -159,8 +171,25 @@ pub(crate) async fn read_lag(
     Ok(LagReading {
         seconds,
         last_known_seconds: last_known,
+        at_stop_seconds,
         detail,
     })
+}
+
+/// The lag when replication stopped: the datapoints end in a run of -1, and the period right
+/// before that run (no gap: replication ran until it stopped, inside the window) has a value.
+/// The most of the last two such periods, since the minute of the stop may hide the last lag.
+fn lag_at_stop(points: &[Datapoint]) -> Option<f64> {
+    let first_stopped = points.iter().rposition(|p| p.value >= 0.0)? + 1;
+    let stopped = points.get(first_stopped)?;
+    let before = &points[..first_stopped];
+    let last = before.last()?;
+    let period = Duration::from_secs(PERIOD_SECONDS as u64);
+    if stopped.at.duration_since(last.at).ok()? != period {
+        return None;
+    }
+    let recent = &before[before.len().saturating_sub(2)..];
+    recent.iter().map(|p| p.value).reduce(f64::max)
 }
 
 /// What the verdict is made from, however the replica was read.
@@ -224,6 +253,7 @@ pub(crate) fn replica_lag(replica: Option<&ReplicaStatus>) -> LagReading {
     let unknown = |detail: String| LagReading {
         seconds: None,
         last_known_seconds: None,
+        at_stop_seconds: None,
         detail,
     };
     match replica {
@@ -248,6 +278,7 @@ pub(crate) fn replica_lag(replica: Option<&ReplicaStatus>) -> LagReading {
         }) => LagReading {
             seconds: Some(*s as f64),
             last_known_seconds: Some(*s as f64),
+            at_stop_seconds: None,
             detail: format!("Seconds_Behind_Master {s} s"),
         },
     }
@@ -305,7 +336,9 @@ fn verdict(input: &CheckReplicaInput, facts: ReplicaFacts) -> Result<CheckReplic
         backup_retention_days,
         lag,
     } = facts;
-    let verdict = match lag.seconds {
+    // A replication that stopped inside the window is judged by its lag when it stopped: that
+    // is what a dead primary leaves, and refusing it would make every real outage need a person.
+    let verdict = match lag.seconds.or(lag.at_stop_seconds) {
         None => RpoVerdict::Unknown,
         Some(s) if s <= input.max_lag_seconds => RpoVerdict::WithinLimit,
         Some(_) => RpoVerdict::TooHigh,
@@ -324,6 +357,7 @@ fn verdict(input: &CheckReplicaInput, facts: ReplicaFacts) -> Result<CheckReplic
         lag_known: lag.seconds.is_some(),
         lag_seconds: lag.seconds,
         last_known_lag_seconds: lag.last_known_seconds,
+        lag_at_stop_seconds: lag.at_stop_seconds,
         lag_detail: lag.detail.clone(),
         rpo_verdict: verdict,
         override_used,
@@ -344,7 +378,7 @@ fn verdict(input: &CheckReplicaInput, facts: ReplicaFacts) -> Result<CheckReplic
         } else {
             ActivityError::ReplicaLagTooHigh {
                 id: id.clone(),
-                lag_seconds: lag.seconds.unwrap_or_default(),
+                lag_seconds: lag.seconds.or(lag.at_stop_seconds).unwrap_or_default(),
                 limit_seconds: input.max_lag_seconds,
             }
         });
@@ -378,5 +412,82 @@ impl Activity for CheckReplica {
         let mut permissions = replica_lag_permissions();
         permissions.push(mysql_secret_permission());
         permissions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    /// One datapoint a minute from t = 0, with these values.
+    fn minutes(values: &[f64]) -> Vec<Datapoint> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Datapoint {
+                at: SystemTime::UNIX_EPOCH + Duration::from_secs(60 * i as u64),
+                value: *v,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_dead_primary_leaves_the_lag_it_had_when_replication_stopped() {
+        assert_eq!(
+            lag_at_stop(&minutes(&[1.0, 4.0, 2.0, -1.0, -1.0])),
+            Some(4.0)
+        );
+        assert_eq!(lag_at_stop(&minutes(&[7.0, -1.0])), Some(7.0));
+    }
+
+    #[test]
+    fn running_replication_or_a_stop_out_of_sight_has_no_lag_at_stop() {
+        assert_eq!(lag_at_stop(&minutes(&[1.0, 2.0])), None);
+        assert_eq!(lag_at_stop(&minutes(&[-1.0, -1.0])), None);
+        // A missing minute between the last value and the stop: when it stopped is not known.
+        let mut points = minutes(&[3.0, -1.0, -1.0]);
+        points.remove(1);
+        assert_eq!(lag_at_stop(&points), None);
+    }
+
+    fn input(max_lag_seconds: f64) -> CheckReplicaInput {
+        CheckReplicaInput {
+            db_instance_id: "shop-dr".into(),
+            region: None,
+            max_lag_seconds,
+            lag_window_seconds: 600,
+            rpo_override: None,
+            enforce: false,
+            self_managed: None,
+        }
+    }
+
+    fn facts(at_stop_seconds: Option<f64>) -> ReplicaFacts {
+        ReplicaFacts {
+            status: "available".into(),
+            engine: "mysql".into(),
+            replica_source: Some("shop-primary".into()),
+            backup_retention_days: 7,
+            lag: LagReading {
+                seconds: None,
+                last_known_seconds: at_stop_seconds,
+                at_stop_seconds,
+                detail: "ReplicaLag is -1".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_gate_judges_the_lag_at_the_stop_like_a_current_lag() {
+        let within = verdict(&input(60.0), facts(Some(2.0))).unwrap();
+        assert_eq!(within.rpo_verdict, RpoVerdict::WithinLimit);
+        assert!(within.promote_allowed && !within.lag_known && !within.override_used);
+        let over = verdict(&input(60.0), facts(Some(90.0))).unwrap();
+        assert_eq!(over.rpo_verdict, RpoVerdict::TooHigh);
+        assert!(!over.promote_allowed);
+        let unknown = verdict(&input(60.0), facts(None)).unwrap();
+        assert_eq!(unknown.rpo_verdict, RpoVerdict::Unknown);
+        assert!(!unknown.promote_allowed);
     }
 }

@@ -32,3 +32,5 @@ pub const GLOBAL_DATASTORE: &str =
 pub const ELASTICACHE_REPLICATION_GROUP: &str =
     "arn:${Partition}:elasticache:*:${Account}:replicationgroup:*";
 pub const S3_BUCKET: &str = "arn:${Partition}:s3:::*";
+/// Any region: a workflow's state machines are deployed in both regions under one name.
+pub const STATE_MACHINE: &str = "arn:${Partition}:states:*:${Account}:stateMachine:*";

@@ -9,10 +9,10 @@
 //! and reports `duplicate: true` with the existing execution's ARN, which is not an error.
 //! `wfc failback start` derives its execution names with the same function.
 
-use crate::aws_errors;
 use crate::error::{ActivityError, Result};
 use crate::ports::workflows::{StartOutcome, Workflows};
 use crate::validate::{self, Validate};
+use crate::{aws_errors, iam};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -216,10 +216,7 @@ impl Activity for StartWorkflow {
     type Output = StartWorkflowOutput;
     fn permissions() -> Vec<Permission> {
         vec![
-            Permission::new(
-                &["states:StartExecution"],
-                &["arn:${Partition}:states:*:${Account}:stateMachine:*"],
-            ),
+            Permission::new(&["states:StartExecution"], &[iam::STATE_MACHINE]),
             Permission::new(
                 &["states:DescribeExecution"],
                 &["arn:${Partition}:states:*:${Account}:execution:*:*"],

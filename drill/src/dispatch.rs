@@ -125,7 +125,7 @@ simple!(
     wfc_activities::check_failover_guard::CheckFailoverGuardOutput,
     |input, env| {
         let s = env.at(input.region.as_deref());
-        run(input, &s).await
+        run(input, &s, &s).await
     }
 );
 simple!(

@@ -107,6 +107,8 @@ pub enum Variant {
     PartialGate,
     /// The old region's job runner is never paused (DR's is resumed all the same).
     NoJobPause,
+    /// The anti-flap guard lets every failover through.
+    NoGuard,
 }
 
 impl Variant {
@@ -118,6 +120,7 @@ impl Variant {
             "no-write-gate" => Variant::NoWriteGate,
             "partial-gate" => Variant::PartialGate,
             "no-job-pause" => Variant::NoJobPause,
+            "no-guard" => Variant::NoGuard,
             _ => return None,
         })
     }
@@ -131,6 +134,7 @@ impl Variant {
             Variant::NoWriteGate => Some("gate_writes"),
             Variant::PartialGate => None,
             Variant::NoJobPause => Some("pause_background_jobs"),
+            Variant::NoGuard => Some("check_failover_guard"),
         }
     }
 }
@@ -230,6 +234,10 @@ pub struct ExecutionReport {
     pub end_seconds: Option<f64>,
     pub error: Option<String>,
     pub cause: Option<String>,
+    /// It succeeded and moved the traffic (its `phases.serving` is set); one refused by the
+    /// anti-flap guard succeeds too, having done nothing.
+    #[serde(skip)]
+    pub cut_over: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -470,6 +478,10 @@ fn skipped_output(activity: &str, payload: &Value) -> Value {
         "pause_background_jobs" => json!({
             "runner": "skipped (broken variant)", "was_running": true, "running": false, "changed": false,
         }),
+        "check_failover_guard" => json!({
+            "allowed": true, "reason": "skipped (broken variant)", "state": null,
+            "minutes_since_last_failover": null,
+        }),
         _ => json!({}),
     }
 }
@@ -623,7 +635,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             "old-primary-returns" if options.baseline => Some(outage_at + 1_800_000),
             "old-primary-returns" | "failback" => finished
                 .iter()
-                .find(|e| e.status == "SUCCEEDED")
+                .find(|e| e.cut_over)
                 .and_then(|e| e.end_seconds)
                 .map(|end| start + secs(end + 60.0)),
             _ => None,
@@ -635,7 +647,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         if options.scenario == "region-returns" && !restored {
             let back = finished
                 .iter()
-                .find(|e| e.status == "SUCCEEDED")
+                .find(|e| e.cut_over)
                 .and_then(|e| e.end_seconds)
                 .map(|end| start + secs(end + 60.0));
             if back.is_some_and(|b| b <= t) {
@@ -696,10 +708,10 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             now
         };
         for (at, name) in starts {
-            let (arn, input) = {
+            let (arn, execution_arn, input) = {
                 let w = world.lock().expect("world");
                 let e = &w.executions[&name];
-                (e.state_machine_arn.clone(), e.input.clone())
+                (e.state_machine_arn.clone(), e.arn.clone(), e.input.clone())
             };
             let Some(machine) = machines.get(&arn) else {
                 world
@@ -715,6 +727,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                     seed: options.seed,
                     start_time: at,
                     execution_name: Some(name.clone()),
+                    execution_arn: Some(execution_arn),
                     state_machine_arn: arn.clone(),
                     history: options.history,
                     stepped: true,
@@ -803,8 +816,11 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 let outcome = r.execution.outcome();
                 let mut w = world.lock().expect("world");
                 let status = outcome.status().to_string();
+                let cut_over = matches!(&outcome, Outcome::Succeeded { output }
+                    if !output["phases"]["serving"].is_null());
                 if let Some(e) = w.executions.get_mut(&r.name) {
                     e.status = status.clone();
+                    e.cut_over = cut_over;
                 }
                 w.timeline
                     .push((end, format!("execution {} ends: {status}", r.name)));
@@ -822,6 +838,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                     end_seconds: Some(w.seconds(end)),
                     error,
                     cause,
+                    cut_over,
                 });
                 last_end = Some(last_end.map_or(end, |l: Millis| l.max(end)));
                 phases_of(&r, &w, &mut phases);
@@ -847,7 +864,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             let failed_over = || {
                 finished
                     .iter()
-                    .any(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"))
+                    .any(|e| e.cut_over && e.name.starts_with("failover"))
                     || w.timeline
                         .iter()
                         .any(|(_, what)| what.starts_with("article Lambda"))
@@ -894,6 +911,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             end_seconds: None,
             error: None,
             cause: None,
+            cut_over: false,
         });
     }
     let tasks = std::mem::take(&mut *shared.tasks.lock().expect("tasks"));
@@ -1054,9 +1072,7 @@ fn failback_steps(
     let incident = w
         .executions
         .values()
-        .filter(|e| {
-            e.status == "SUCCEEDED" && e.state_machine_arn == stack.state_machine_arn("failover")
-        })
+        .filter(|e| e.cut_over && e.state_machine_arn == stack.state_machine_arn("failover"))
         .find_map(|e| {
             serde_json::from_str::<Value>(&e.input).ok()?["incident_id"]
                 .as_str()
@@ -1343,7 +1359,7 @@ fn report(
     // execution it restarted with an override, and the wait for that restart.
     let served = executions
         .iter()
-        .find(|e| e.status == "SUCCEEDED" && e.name.starts_with("failover"));
+        .find(|e| e.name.starts_with("failover") && e.cut_over);
     if let Some(served) = served {
         let mut chain = vec![served];
         let mut human = 0.0;

@@ -21,7 +21,9 @@ use wfc_activities::ports::mysql::{
     IdCounter, MySql, MySqlServer, MySqlSession, OrderLine, OrderRecord, ReplicaStatus, SessionMode,
 };
 use wfc_activities::ports::notifier::Notifier;
-use wfc_activities::ports::workflows::{ExecutionSummary, StartOutcome, Workflows};
+use wfc_activities::ports::workflows::{
+    unqualified, ExecutionSummary, RunningExecution, StartOutcome, Workflows,
+};
 use wfc_activities::ports::write_gate::{AclRule, GateRule, WebAcl, WebAclRef, WriteGate, Written};
 use wfc_activities::ports::Clock;
 
@@ -683,6 +685,22 @@ impl Workflows for Sim {
                 None => StartOutcome::AlreadyExists,
             },
         )
+    }
+
+    async fn running_executions(&self, state_machine_arn: &str) -> Result<Vec<RunningExecution>> {
+        let w = self.call().await?;
+        Ok(w.executions
+            .iter()
+            .filter(|(_, e)| {
+                unqualified(&e.state_machine_arn) == unqualified(state_machine_arn)
+                    && e.status == "RUNNING"
+            })
+            .map(|(name, e)| RunningExecution {
+                execution_arn: e.arn.clone(),
+                name: name.clone(),
+                start_millis: e.start,
+            })
+            .collect())
     }
 
     async fn describe_execution(&self, arn: &str) -> Result<Option<ExecutionSummary>> {

@@ -197,6 +197,10 @@ pub struct ExecutionRecord {
     pub state_machine_arn: String,
     pub input: String,
     pub status: String,
+    /// When it starts running (the virtual clock).
+    pub start: Millis,
+    /// It succeeded and moved the traffic (see `ExecutionReport::cut_over`).
+    pub cut_over: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -1374,6 +1378,7 @@ impl World {
             "{}:{name}",
             state_machine_arn.replacen(":stateMachine:", ":execution:", 1)
         );
+        let at = self.now + secs(self.lat.get("eventbridge_to_execution"));
         self.executions.insert(
             name.to_string(),
             ExecutionRecord {
@@ -1381,9 +1386,10 @@ impl World {
                 state_machine_arn: state_machine_arn.into(),
                 input: input.into(),
                 status: "RUNNING".into(),
+                start: at,
+                cut_over: false,
             },
         );
-        let at = self.now + secs(self.lat.get("eventbridge_to_execution"));
         self.started.push((at, name.to_string()));
         self.note(format!("execution {name} starts"));
         Some(arn)

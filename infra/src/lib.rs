@@ -14,11 +14,14 @@
 //! - [`resolve`]: the definitions with their placeholders filled with the stack's values, for
 //!   `wfc check` and the validators.
 //! - [`yaml`]: the deterministic YAML writer.
+//! - [`deploy`]: `wfc deploy`'s direct mode planned: what a region should hold against what it
+//!   holds gives the changes (the CLI reads and changes the region with the SDK).
 //!
 //! **Invariant: pure.** It writes documents and calls nothing: no AWS SDK, no I/O (the caller
 //! writes the files; `workflows/tests/no_sdk.rs` asks `cargo tree`).
 
 pub mod data;
+pub mod deploy;
 pub mod iam;
 pub mod names;
 pub mod network;

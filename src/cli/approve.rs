@@ -9,7 +9,7 @@
 //! Exit codes: 0 answered; 1 not an execution ARN, or nothing is waiting for an approval (or the
 //! approval has just timed out); 2 an API error.
 
-use super::sfn::{self, ApiError, Endpoint, WaitingTask};
+use super::sfn::{self, ApiError, Call, Endpoint, WaitingTask};
 use super::{OK, PROBLEMS, UNUSABLE};
 use serde_json::json;
 use std::time::SystemTime;
@@ -53,7 +53,7 @@ pub fn approve(args: ApproveArgs) -> u8 {
     answer(
         &args.execution_arn,
         &args.endpoint,
-        |client, task| async move {
+        |client, task, call| async move {
             let output = json!({ "approved": true, "by": by, "at": now() });
             client
                 .send_task_success()
@@ -62,7 +62,7 @@ pub fn approve(args: ApproveArgs) -> u8 {
                 .send()
                 .await
                 .map(|_| format!("approved by {by}"))
-                .map_err(ApiError::new)
+                .map_err(|e| ApiError::new(&call.action("SendTaskSuccess"), e))
         },
     )
 }
@@ -77,7 +77,7 @@ pub fn reject(args: RejectArgs) -> u8 {
     answer(
         &args.execution_arn,
         &args.endpoint,
-        |client, task| async move {
+        |client, task, call| async move {
             let cause = format!("{reason} (rejected by {by} at {})", now());
             client
                 .send_task_failure()
@@ -87,7 +87,7 @@ pub fn reject(args: RejectArgs) -> u8 {
                 .send()
                 .await
                 .map(|_| format!("rejected by {by} ({REJECTED}: {reason})"))
-                .map_err(ApiError::new)
+                .map_err(|e| ApiError::new(&call.action("SendTaskFailure"), e))
         },
     )
 }
@@ -95,7 +95,7 @@ pub fn reject(args: RejectArgs) -> u8 {
 /// Finds the waiting task and calls `send` with it.
 fn answer<F, Fut>(arn: &str, endpoint: &Endpoint, send: F) -> u8
 where
-    F: FnOnce(aws_sdk_sfn::Client, WaitingTask) -> Fut,
+    F: FnOnce(aws_sdk_sfn::Client, WaitingTask, Call) -> Fut,
     Fut: std::future::Future<Output = Result<String, ApiError>>,
 {
     let region = match sfn::execution_region(arn) {
@@ -110,14 +110,16 @@ where
         let status = match client.describe_execution().execution_arn(arn).send().await {
             Ok(out) => out.status().as_str().to_string(),
             Err(e) => {
-                eprintln!("error: DescribeExecution: {}", ApiError::new(e));
+                let call = endpoint.call(&region, "DescribeExecution", arn);
+                eprintln!("error: {}", ApiError::new(&call, e));
                 return UNUSABLE;
             }
         };
-        let events = match sfn::history(&client, arn).await {
+        let history = endpoint.call(&region, "GetExecutionHistory", arn);
+        let events = match sfn::history(&client, arn, &history).await {
             Ok(events) => events,
             Err(e) => {
-                eprintln!("error: GetExecutionHistory: {e}");
+                eprintln!("error: {e}");
                 return UNUSABLE;
             }
         };
@@ -131,7 +133,9 @@ where
             return PROBLEMS;
         };
         let state = task.state.clone().unwrap_or_else(|| "?".into());
-        match send(client, task).await {
+        // The answer acts on the execution's task: the action is set by `send`.
+        let call = endpoint.call(&region, "SendTask", arn);
+        match send(client, task, call).await {
             Ok(what) => {
                 println!("{what}: state `{state}` of {arn}");
                 println!("  follow: wfc status {arn}{}", endpoint.flag());
@@ -139,7 +143,8 @@ where
             }
             Err(e) if matches!(e.code.as_str(), "TaskTimedOut" | "TaskDoesNotExist") => {
                 eprintln!(
-                    "error: the approval in state `{state}` of {arn} is no longer waiting ({e})"
+                    "error: the approval in state `{state}` of {arn} is no longer waiting ({})",
+                    e.code
                 );
                 PROBLEMS
             }

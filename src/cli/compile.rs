@@ -24,30 +24,15 @@ pub fn run(args: Args) -> u8 {
             return PROBLEMS;
         }
     };
-    let mut compiled = Vec::new();
-    let mut failed = 0;
-    for (name, _) in wfc_workflows::all() {
-        match super::stack::build(name, &stack) {
-            Ok(c) => compiled.push(c),
-            Err(e) => {
-                failed += 1;
-                eprintln!("{e}");
-            }
+    let compiled = match build_all(&stack) {
+        Ok(compiled) => compiled,
+        Err(failed) => {
+            eprintln!("error: {failed} workflow(s) did not compile; nothing was written");
+            return PROBLEMS;
         }
-    }
-    if failed > 0 {
-        eprintln!("error: {failed} workflow(s) did not compile; nothing was written");
-        return PROBLEMS;
-    }
+    };
     let rules = wfc_workflows::woocommerce::rules::rules(&stack);
-    let definitions: Vec<(String, serde_json::Value)> = compiled
-        .iter()
-        .map(|c| {
-            let definition = serde_json::from_str(&c.machine.to_pretty_json())
-                .expect("a compiled definition is JSON");
-            (c.name.clone(), definition)
-        })
-        .collect();
+    let definitions = definitions(&compiled);
     let templates = match wfc_infra::templates(&stack, &definitions) {
         Ok(templates) => templates,
         Err(e) => {
@@ -75,6 +60,37 @@ pub fn run(args: Args) -> u8 {
             UNUSABLE
         }
     }
+}
+
+/// Every workflow built for `stack`, or how many did not compile (their problems printed).
+pub fn build_all(stack: &wfc_stack::Stack) -> Result<Vec<wfc_compiler::dsl::Compiled>, usize> {
+    let mut compiled = Vec::new();
+    let mut failed = 0;
+    for (name, _) in wfc_workflows::all() {
+        match super::stack::build(name, stack) {
+            Ok(c) => compiled.push(c),
+            Err(e) => {
+                failed += 1;
+                eprintln!("{e}");
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(failed);
+    }
+    Ok(compiled)
+}
+
+/// `(name, definition)` of each compiled workflow, as the templates and `wfc deploy` take them.
+pub fn definitions(compiled: &[wfc_compiler::dsl::Compiled]) -> Vec<(String, serde_json::Value)> {
+    compiled
+        .iter()
+        .map(|c| {
+            let definition = serde_json::from_str(&c.machine.to_pretty_json())
+                .expect("a compiled definition is JSON");
+            (c.name.clone(), definition)
+        })
+        .collect()
 }
 
 /// `<out>/schemas/<workflow>.input.example.json`: an input each schema accepts.

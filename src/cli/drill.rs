@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(long, value_name = "KEY=VALUE")]
     latency: Vec<String>,
     /// Run a deliberately broken failover (`no-fencing`, `no-id-reservation`, `no-write-gate`,
-    /// `partial-gate`, `no-job-pause`)
+    /// `partial-gate`, `no-job-pause`, `no-guard`)
     /// to see an invariant catch it.
     #[arg(long, default_value = "as-built")]
     variant: String,
@@ -93,7 +93,7 @@ pub fn run(args: Args) -> u8 {
         Some(v) => v,
         None => {
             eprintln!(
-                "error: --variant {}: expected as-built, no-fencing, no-id-reservation, no-write-gate, partial-gate or no-job-pause",
+                "error: --variant {}: expected as-built, no-fencing, no-id-reservation, no-write-gate, partial-gate, no-job-pause or no-guard",
                 args.variant
             );
             return UNUSABLE;

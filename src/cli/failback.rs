@@ -154,11 +154,14 @@ fn start(args: StartArgs) -> u8 {
         let client = sfn::client(&region, &args.endpoint).await;
         // Asked first: on AWS a repeated StartExecution with the same name and input succeeds
         // while the first one runs (it is idempotent), and would look like a new start.
-        match describe(&client, &expected_arn).await {
+        let describing = args
+            .endpoint
+            .call(&region, "DescribeExecution", &expected_arn);
+        match describe(&client, &expected_arn, &describing).await {
             Ok(Some(status)) => return already_started(incident, &expected_arn, &status, &region),
             Ok(None) => {}
             Err(e) => {
-                eprintln!("error: DescribeExecution in {region}: {e}");
+                eprintln!("error: {e}");
                 return UNUSABLE;
             }
         }
@@ -179,10 +182,15 @@ fn start(args: StartArgs) -> u8 {
                 OK
             }
             Err(e) => {
-                let e = ApiError::new(e);
+                let e = ApiError::new(
+                    &args
+                        .endpoint
+                        .call(&region, "StartExecution", &state_machine),
+                    e,
+                );
                 match e.code.as_str() {
                     "ExecutionAlreadyExists" => {
-                        let status = describe(&client, &expected_arn)
+                        let status = describe(&client, &expected_arn, &describing)
                             .await
                             .ok()
                             .flatten()
@@ -191,12 +199,13 @@ fn start(args: StartArgs) -> u8 {
                     }
                     "StateMachineDoesNotExist" | "StateMachineDeleting" => {
                         eprintln!(
-                            "error: the wfc state machines are not deployed in {region}: {state_machine} does not exist ({e})"
+                            "error: the wfc state machines are not deployed in {region}: {state_machine} does not exist ({}); deploy them (`wfc deploy --config …`, docs/deploy.md)",
+                            e.code
                         );
                         UNUSABLE
                     }
                     _ => {
-                        eprintln!("error: StartExecution in {region}: {e}");
+                        eprintln!("error: {e}");
                         UNUSABLE
                     }
                 }
@@ -206,7 +215,11 @@ fn start(args: StartArgs) -> u8 {
 }
 
 /// The execution's status and start, or `None` when there is no such execution.
-async fn describe(client: &aws_sdk_sfn::Client, arn: &str) -> Result<Option<String>, ApiError> {
+async fn describe(
+    client: &aws_sdk_sfn::Client,
+    arn: &str,
+    call: &sfn::Call,
+) -> Result<Option<String>, ApiError> {
     match client.describe_execution().execution_arn(arn).send().await {
         Ok(out) => Ok(Some(format!(
             "{}, started {}",
@@ -214,7 +227,7 @@ async fn describe(client: &aws_sdk_sfn::Client, arn: &str) -> Result<Option<Stri
             sfn::timestamp(out.start_date())
         ))),
         Err(e) => {
-            let e = ApiError::new(e);
+            let e = ApiError::new(call, e);
             if e.code == "ExecutionDoesNotExist" {
                 Ok(None)
             } else {

@@ -13,6 +13,12 @@ mod stack;
 #[cfg(feature = "aws")]
 mod approve;
 #[cfg(feature = "aws")]
+mod aws_error;
+#[cfg(feature = "aws")]
+mod deploy;
+#[cfg(feature = "aws")]
+mod ec2;
+#[cfg(feature = "aws")]
 mod failback;
 #[cfg(feature = "aws")]
 mod sfn;
@@ -21,6 +27,7 @@ mod status;
 #[cfg(feature = "aws")]
 use {
     approve::{ApproveArgs, RejectArgs},
+    deploy::Args as DeployArgs,
     failback::Args as FailbackArgs,
     status::Args as StatusArgs,
 };
@@ -29,7 +36,7 @@ mod without_aws;
 #[cfg(not(feature = "aws"))]
 use without_aws::{
     Unavailable as FailbackArgs, Unavailable as StatusArgs, Unavailable as ApproveArgs,
-    Unavailable as RejectArgs,
+    Unavailable as RejectArgs, Unavailable as DeployArgs,
 };
 
 use clap::{Parser, Subcommand};
@@ -42,6 +49,9 @@ use std::process::ExitCode;
     about = "Compile, check and draw disaster-recovery workflows for AWS Step Functions"
 )]
 struct Cli {
+    /// With an AWS error, print the SDK's full report under the one-line message.
+    #[arg(long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,10 +80,17 @@ enum Command {
     Approve(ApproveArgs),
     /// Reject the failover an execution is waiting on (SendTaskFailure FailoverRejected).
     Reject(RejectArgs),
+    /// Deploy the state machines (versions, `live` alias), EventBridge rules and targets, and
+    /// accept the transit gateway peering, without CloudFormation (`--dry-run` to see first).
+    Deploy(DeployArgs),
 }
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    #[cfg(feature = "aws")]
+    aws_error::VERBOSE.store(cli.verbose, std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(feature = "aws"))]
+    let _ = cli.verbose; // only the AWS commands have more to say
     let code = match cli.command {
         Command::Compile(args) => compile::run(args),
         Command::Check(args) => check::run(args),
@@ -89,6 +106,8 @@ pub fn run() -> ExitCode {
         Command::Approve(args) => approve::approve(args),
         #[cfg(feature = "aws")]
         Command::Reject(args) => approve::reject(args),
+        #[cfg(feature = "aws")]
+        Command::Deploy(args) => deploy::run(args),
         #[cfg(not(feature = "aws"))]
         Command::Failback(_) => without_aws::refuse("failback"),
         #[cfg(not(feature = "aws"))]
@@ -97,6 +116,8 @@ pub fn run() -> ExitCode {
         Command::Approve(_) => without_aws::refuse("approve"),
         #[cfg(not(feature = "aws"))]
         Command::Reject(_) => without_aws::refuse("reject"),
+        #[cfg(not(feature = "aws"))]
+        Command::Deploy(_) => without_aws::refuse("deploy"),
     };
     ExitCode::from(code)
 }

@@ -4,8 +4,8 @@
 //! credentials from the usual chain), API error text, the execution history, and the callback
 //! task an execution is waiting on.
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
+pub use super::aws_error::{ApiError, Call};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sfn::types::HistoryEvent;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use serde_json::Value;
@@ -28,6 +28,38 @@ impl Endpoint {
             .map(|u| format!(" --endpoint-url {u}"))
             .unwrap_or_default()
     }
+
+    /// Where calls to `service` (its endpoint prefix: `states`, `events`, `ec2`) in `region` go,
+    /// for error messages: `--endpoint-url`, else the SDK's environment variables, else AWS.
+    pub fn url(&self, service: &str, region: &str) -> String {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let service_env = match service {
+            "states" => "AWS_ENDPOINT_URL_SFN".to_string(),
+            "events" => "AWS_ENDPOINT_URL_EVENTBRIDGE".to_string(),
+            other => format!("AWS_ENDPOINT_URL_{}", other.to_uppercase()),
+        };
+        self.endpoint_url
+            .clone()
+            .or_else(|| env(&service_env))
+            .or_else(|| env("AWS_ENDPOINT_URL"))
+            .unwrap_or_else(|| {
+                let domain = if region.starts_with("cn-") {
+                    "amazonaws.com.cn"
+                } else {
+                    "amazonaws.com"
+                };
+                format!("https://{service}.{region}.{domain}")
+            })
+    }
+
+    /// A Step Functions call in `region`, for its error message.
+    pub fn call(&self, region: &str, action: &str, resource: &str) -> Call {
+        Call::new(
+            &format!("states:{action}"),
+            resource,
+            &self.url("states", region),
+        )
+    }
 }
 
 /// Runs one command's async body on a current-thread runtime.
@@ -39,8 +71,8 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
-/// A Step Functions client for `region`.
-pub async fn client(region: &str, endpoint: &Endpoint) -> aws_sdk_sfn::Client {
+/// The SDK configuration for `region`: credentials from the default chain, the endpoint.
+pub async fn sdk_config(region: &str, endpoint: &Endpoint) -> SdkConfig {
     // rustls on ring, as the activities: no C toolchain in the build.
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
@@ -51,42 +83,12 @@ pub async fn client(region: &str, endpoint: &Endpoint) -> aws_sdk_sfn::Client {
     if let Some(url) = &endpoint.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    aws_sdk_sfn::Client::new(&loader.load().await)
+    loader.load().await
 }
 
-/// An API failure: the service's error code (empty when nothing usable came back) and a message.
-pub struct ApiError {
-    pub code: String,
-    pub message: String,
-}
-
-impl ApiError {
-    pub fn new<E, R>(error: SdkError<E, R>) -> ApiError
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        match &error {
-            SdkError::ServiceError(service) => ApiError {
-                code: service.err().code().unwrap_or_default().to_string(),
-                message: service.err().message().unwrap_or_default().to_string(),
-            },
-            _ => ApiError {
-                code: String::new(),
-                message: aws_sdk_sfn::error::DisplayErrorContext(&error).to_string(),
-            },
-        }
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (self.code.is_empty(), self.message.is_empty()) {
-            (true, _) => write!(f, "{}", self.message),
-            (false, true) => write!(f, "{}", self.code),
-            (false, false) => write!(f, "{}: {}", self.code, self.message),
-        }
-    }
+/// A Step Functions client for `region`.
+pub async fn client(region: &str, endpoint: &Endpoint) -> aws_sdk_sfn::Client {
+    aws_sdk_sfn::Client::new(&sdk_config(region, endpoint).await)
 }
 
 /// The region of an execution ARN (`arn:<partition>:states:<region>:<account>:execution:<sm>:<name>`,
@@ -113,6 +115,7 @@ pub fn execution_region(arn: &str) -> Result<&str, String> {
 pub async fn history(
     client: &aws_sdk_sfn::Client,
     execution_arn: &str,
+    call: &Call,
 ) -> Result<Vec<HistoryEvent>, ApiError> {
     let mut events = Vec::new();
     let mut token: Option<String> = None;
@@ -124,7 +127,7 @@ pub async fn history(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(ApiError::new)?;
+            .map_err(|e| ApiError::new(call, e))?;
         events.extend(page.events().iter().cloned());
         match page.next_token() {
             Some(next) if !next.is_empty() => token = Some(next.to_string()),

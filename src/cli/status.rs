@@ -46,14 +46,16 @@ pub fn run(args: Args) -> u8 {
         let execution = match client.describe_execution().execution_arn(arn).send().await {
             Ok(out) => out,
             Err(e) => {
-                eprintln!("error: DescribeExecution: {}", sfn::ApiError::new(e));
+                let call = args.endpoint.call(&region, "DescribeExecution", arn);
+                eprintln!("error: {}", sfn::ApiError::new(&call, e));
                 return UNUSABLE;
             }
         };
-        let events = match sfn::history(&client, arn).await {
+        let history = args.endpoint.call(&region, "GetExecutionHistory", arn);
+        let events = match sfn::history(&client, arn, &history).await {
             Ok(events) => events,
             Err(e) => {
-                eprintln!("error: GetExecutionHistory: {e}");
+                eprintln!("error: {e}");
                 return UNUSABLE;
             }
         };

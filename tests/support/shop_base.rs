@@ -96,3 +96,21 @@ pub async fn create_dns_compute_and_topic(endpoint: &str) -> ShopBase {
         dr_check: checks[1].clone(),
     }
 }
+
+/// The stack's state machines in moto's Step Functions (DR region), so that an execution the
+/// engine runs under `stack.state_machine_arn(workflow)` can list its own state machine's
+/// executions (the failover's anti-flap guard does). Their definition is a stand-in: the engine
+/// runs the compiled one.
+pub async fn create_state_machines(endpoint: &str, stack: &wfc_stack::Stack) {
+    let sfn = aws_sdk_sfn::Client::new(&config(endpoint, DR));
+    let definition = r#"{"StartAt":"Run","States":{"Run":{"Type":"Pass","End":true}}}"#;
+    for workflow in wfc_stack::WORKFLOWS {
+        sfn.create_state_machine()
+            .name(stack.state_machine_name(workflow))
+            .definition(definition)
+            .role_arn("arn:aws:iam::123456789012:role/wfc-e2e")
+            .send()
+            .await
+            .unwrap();
+    }
+}

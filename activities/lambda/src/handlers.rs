@@ -80,7 +80,13 @@ mod check_failover_guard {
             env: &AwsEnv,
         ) -> Result<CheckFailoverGuardOutput> {
             let config = env.config_store(input.region.as_deref());
-            run(input, &config).await
+            // The executions are listed where their state machine is.
+            let region = input
+                .execution
+                .as_ref()
+                .and_then(|e| validate::arn_region(&e.state_machine_arn))
+                .map(str::to_string);
+            run(input, &config, &env.workflows(region.as_deref())).await
         }
     }
 }

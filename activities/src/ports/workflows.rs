@@ -21,6 +21,15 @@ pub struct ExecutionSummary {
     pub status: String,
 }
 
+/// A running execution as `running_executions` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningExecution {
+    pub execution_arn: String,
+    pub name: String,
+    /// When it started, in milliseconds since the Unix epoch (Step Functions' `startDate`).
+    pub start_millis: i64,
+}
+
 #[async_trait]
 pub trait Workflows: Send + Sync {
     /// Starts an execution of `state_machine_arn` named `name` with `input_json`.
@@ -32,10 +41,22 @@ pub trait Workflows: Send + Sync {
         input_json: &str,
     ) -> Result<StartOutcome>;
 
+    /// The executions of `state_machine_arn` (unqualified) that are running now.
+    async fn running_executions(&self, state_machine_arn: &str) -> Result<Vec<RunningExecution>>;
+
     /// The execution, or `None` when there is none with this ARN.
     async fn describe_execution(&self, execution_arn: &str) -> Result<Option<ExecutionSummary>>;
 
     /// Answers a waiting task. `false` when the token is no longer waited on (the task timed
     /// out, or its execution ended): nothing to wake.
     async fn send_task_success(&self, task_token: &str, output_json: &str) -> Result<bool>;
+}
+
+/// A state machine's ARN without a version or alias qualifier
+/// (`arn:aws:states:REGION:ACCOUNT:stateMachine:NAME[:QUALIFIER]`).
+pub fn unqualified(state_machine_arn: &str) -> &str {
+    match state_machine_arn.match_indices(':').nth(6) {
+        Some((at, _)) => &state_machine_arn[..at],
+        None => state_machine_arn,
+    }
 }

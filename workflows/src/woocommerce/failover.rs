@@ -1,6 +1,6 @@
 //! **failover**: the disaster workflow, started by EventBridge when the primary region's alarms
 //! or database events say it is down. Confirm the outage (false alarm → notify and end); anti-flap
-//! guard; optional manual approval; RPO gate; fence (gate writes at both load balancers, pause the
+//! guard; RPO gate; optional manual approval; fence (gate writes at both load balancers, pause the
 //! old region's background jobs, fence the old database); scale DR compute; promote and wait until
 //! writable; reserve order ids; flush the DR cache; repoint the app; open writes; switch DNS; smoke
 //! test; resume background jobs in DR; record the state; the reconciliation report when the old
@@ -64,7 +64,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     let wf = Workflow::new("failover")
         .input::<FailoverInput>()
         .comment(&format!(
-            "Failover of {} from {} to {}: confirm, guard, approve, RPO gate, fence, promote, cut over",
+            "Failover of {} from {} to {}: confirm, guard, RPO gate, approve, fence, promote, cut over",
             stack.shop.name, sites.primary, sites.secondary
         ))
         .timeout_seconds(6 * 3600);
@@ -77,6 +77,11 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         "time.$": "$.time",
         "rpo_override.$": "$.rpo_override",
         "phases": { "started.$": "$$.Execution.StartTime" },
+        // For the anti-flap guard: the oldest running execution handles the outage.
+        "execution": {
+            "execution_arn.$": "$$.Execution.Id",
+            "state_machine_arn.$": "$$.StateMachine.Id",
+        },
     }));
     let confirm = guard(
         &wf,
@@ -131,8 +136,13 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 min_minutes_between_failovers: policy.min_minutes_between_failovers,
                 now: String::new(),
                 region: Some(sites.secondary.into()),
+                execution: None,
             },
-            &[("incident_id", INCIDENT), ("now", "$$.State.EnteredTime")],
+            &[
+                ("incident_id", INCIDENT),
+                ("now", "$$.State.EnteredTime"),
+                ("execution", "$.execution"),
+            ],
         ),
         &on_failure,
     )
@@ -151,7 +161,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     refused.next(wf.succeed("Refused by the anti-flap guard"));
     let guard_choice = wf.choice("Failover allowed").otherwise(&refused);
 
-    // The RPO gate: lag over the limit or unknown stops the failover, unless overridden.
+    // The RPO gate, before any person is asked: lag over the limit or unknown stops the failover,
+    // unless overridden; the approval request can then say what will be lost.
     let config_override = policy.allow_data_loss_override.then(|| RpoOverride {
         reason: "policy.allow_data_loss_override = true in the stack description".into(),
     });
@@ -170,7 +181,9 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
                 db_instance_id: replica_id,
                 region: Some(sites.secondary.into()),
                 max_lag_seconds: policy.max_replica_lag_seconds,
-                lag_window_seconds: 300,
+                // Back to before the outage began (detection takes minutes): a replication that
+                // stopped with the primary is judged by its lag when it stopped.
+                lag_window_seconds: 600,
                 rpo_override: config_override,
                 enforce: false,
                 self_managed,
@@ -345,9 +358,9 @@ stack,
     );
     let done = wf.succeed("Failed over");
 
-    // Approval, when the policy asks for a person.
-    let after_guard = match policy.approval {
-        Approval::None => gate_start.clone(),
+    // Approval, when the policy asks for a person, once the RPO gate is open.
+    let after_gate = match policy.approval {
+        Approval::None => fence_start.clone(),
         Approval::Manual => {
             let on_timeout = match policy.on_approval_timeout {
                 OnApprovalTimeout::Abort => "aborted",
@@ -359,7 +372,7 @@ stack,
                         .pass("Approval timed out so proceed")
                         .result(json!({ "approved": false, "timed_out": true }))
                         .result_path("$.approval");
-                    go_on.next(&gate_start);
+                    go_on.next(&fence_start);
                     go_on
                 }
                 OnApprovalTimeout::Abort => super::stop_with(
@@ -384,14 +397,14 @@ stack,
                 &on_failure,
             );
             let approval_phase = phase(&wf, "approval", "approval");
-            approval_phase.next(&approval).next(&gate_start);
+            approval_phase.next(&approval).next(&fence_start);
             approval_phase
         }
     };
     let guard_choice = guard_choice.when(
         flap.output(field!(CheckFailoverGuardOutput.allowed))
             .is_true(),
-        &after_guard,
+        &gate_start,
     );
     let gate = wf
         .choice("RPO gate open")
@@ -399,7 +412,7 @@ stack,
             check
                 .output(field!(CheckReplicaOutput.promote_allowed))
                 .is_true(),
-            &fence_start,
+            &after_gate,
         )
         .otherwise(&gate_closed);
 

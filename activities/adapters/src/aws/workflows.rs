@@ -3,7 +3,9 @@
 use super::AwsFailure;
 use async_trait::async_trait;
 use wfc_activities::error::{ActivityError, Result};
-use wfc_activities::ports::workflows::{ExecutionSummary, StartOutcome, Workflows};
+use wfc_activities::ports::workflows::{
+    ExecutionSummary, RunningExecution, StartOutcome, Workflows,
+};
 
 pub struct AwsWorkflows {
     sfn: aws_sdk_sfn::Client,
@@ -48,6 +50,27 @@ impl Workflows for AwsWorkflows {
                 }
             }
         }
+    }
+
+    async fn running_executions(&self, state_machine_arn: &str) -> Result<Vec<RunningExecution>> {
+        let mut pages = self
+            .sfn
+            .list_executions()
+            .state_machine_arn(state_machine_arn)
+            .status_filter(aws_sdk_sfn::types::ExecutionStatus::Running)
+            .into_paginator()
+            .send();
+        let mut running = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| AwsFailure::new(e).into_error("states", "ListExecutions"))?;
+            running.extend(page.executions().iter().map(|e| RunningExecution {
+                execution_arn: e.execution_arn().to_string(),
+                name: e.name().to_string(),
+                start_millis: e.start_date().to_millis().unwrap_or_default(),
+            }));
+        }
+        Ok(running)
     }
 
     async fn describe_execution(&self, execution_arn: &str) -> Result<Option<ExecutionSummary>> {

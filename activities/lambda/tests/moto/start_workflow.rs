@@ -1,17 +1,20 @@
 //! `start_workflow` on moto's Step Functions: a start, the same incident again (a duplicate, not
 //! an error, with the first execution's ARN), another incident (a new execution), and a state
-//! machine that is not there.
+//! machine that is not there. And the anti-flap guard over two running executions of one
+//! state machine (two alarms of one outage): the one that started first goes on.
 
 use crate::support::*;
 use crate::trials;
 use libtest_mimic::Trial;
 use serde_json::json;
+use wfc_activities::check_failover_guard::{self, CheckFailoverGuardInput};
 use wfc_activities::start_workflow::{self, StartWorkflow, StartWorkflowOutput};
 use wfc_activities::validate::parse;
 use wfc_lambda::dispatch;
 
 pub fn tests() -> Vec<Trial> {
-    trials!["start_workflow": starts_once_per_incident, missing_state_machine]
+    trials!["start_workflow": starts_once_per_incident, missing_state_machine,
+            guard_lets_the_first_running_execution_go_on]
 }
 
 fn sfn() -> aws_sdk_sfn::Client {
@@ -99,4 +102,41 @@ async fn missing_state_machine() {
     .unwrap();
     let result = start_workflow::run(input, &env(DR).workflows(None)).await;
     assert_error::<StartWorkflow, _>(result, "StateMachineNotFound");
+}
+
+async fn guard_lets_the_first_running_execution_go_on() {
+    let arn = state_machine(&unique("woo-failover")).await;
+    let first = start(&arn, &format!("INC {}", unique("a"))).await;
+    let second = start(&arn, &format!("INC {}", unique("b"))).await;
+    let parameter = format!("/wfc/{}/state", unique("guard"));
+    let guard = |execution_arn: &str| -> CheckFailoverGuardInput {
+        parse(json!({
+            "parameter_name": parameter, "incident_id": "INC", "expected_active_region": "us-east-1",
+            "min_minutes_between_failovers": 60, "now": "2026-11-26T03:00:00Z",
+            // As `$$.StateMachine.Id` may name it: with a qualifier (an alias).
+            "execution": {"execution_arn": execution_arn, "state_machine_arn": format!("{arn}:live")},
+        }))
+        .unwrap()
+    };
+    let config = env(DR).config_store(None);
+    let workflows = env(DR).workflows(None);
+    // moto stamps startDate to the second: the two may tie, and the name decides.
+    let (older, newer) = if first.execution_name < second.execution_name {
+        (&first, &second)
+    } else {
+        (&second, &first)
+    };
+    let go_on = check_failover_guard::run(guard(&older.execution_arn), &config, &workflows)
+        .await
+        .unwrap();
+    assert!(go_on.allowed, "{}", go_on.reason);
+    let stop = check_failover_guard::run(guard(&newer.execution_arn), &config, &workflows)
+        .await
+        .unwrap();
+    assert!(!stop.allowed, "{}", stop.reason);
+    assert!(
+        stop.reason.contains(&older.execution_name),
+        "{}",
+        stop.reason
+    );
 }

@@ -257,6 +257,7 @@ async fn validate_request_accepts_and_refuses() {
 async fn failover_guard_measures_from_the_recorded_failover() {
     let name = format!("/wfc/{}/state", unique("fg"));
     let config = env(DR).config_store(None);
+    let workflows = env(DR).workflows(None);
     let guard = |incident: &str, now: &str| {
         parse::<check_failover_guard::CheckFailoverGuardInput>(json!({
             "parameter_name": name, "incident_id": incident, "expected_active_region": PRIMARY,
@@ -264,9 +265,10 @@ async fn failover_guard_measures_from_the_recorded_failover() {
         }))
         .unwrap()
     };
-    let first = check_failover_guard::run(guard("INC-1", "2026-11-26T03:00:00Z"), &config)
-        .await
-        .unwrap();
+    let first =
+        check_failover_guard::run(guard("INC-1", "2026-11-26T03:00:00Z"), &config, &workflows)
+            .await
+            .unwrap();
     assert!(first.allowed && first.state.is_none(), "{}", first.reason);
 
     // A failover started at 03:00 and still running: the same incident may resume, another not.
@@ -276,13 +278,15 @@ async fn failover_guard_measures_from_the_recorded_failover() {
     }))
     .unwrap();
     record_state::run(start, &config).await.unwrap();
-    let same = check_failover_guard::run(guard("INC-1", "2026-11-26T03:05:00Z"), &config)
-        .await
-        .unwrap();
+    let same =
+        check_failover_guard::run(guard("INC-1", "2026-11-26T03:05:00Z"), &config, &workflows)
+            .await
+            .unwrap();
     assert!(same.allowed, "{}", same.reason);
-    let other = check_failover_guard::run(guard("INC-2", "2026-11-26T03:05:00Z"), &config)
-        .await
-        .unwrap();
+    let other =
+        check_failover_guard::run(guard("INC-2", "2026-11-26T03:05:00Z"), &config, &workflows)
+            .await
+            .unwrap();
     assert!(
         !other.allowed && other.reason.contains("in progress"),
         "{}",
@@ -295,18 +299,20 @@ async fn failover_guard_measures_from_the_recorded_failover() {
     }))
     .unwrap();
     record_state::run(idle, &config).await.unwrap();
-    let soon = check_failover_guard::run(guard("INC-3", "2026-11-26T03:30:00Z"), &config)
-        .await
-        .unwrap();
+    let soon =
+        check_failover_guard::run(guard("INC-3", "2026-11-26T03:30:00Z"), &config, &workflows)
+            .await
+            .unwrap();
     assert!(
         !soon.allowed && soon.reason.contains("anti-flap"),
         "{}",
         soon.reason
     );
     assert_eq!(soon.minutes_since_last_failover, Some(30.0));
-    let later = check_failover_guard::run(guard("INC-3", "2026-11-26T04:30:00Z"), &config)
-        .await
-        .unwrap();
+    let later =
+        check_failover_guard::run(guard("INC-3", "2026-11-26T04:30:00Z"), &config, &workflows)
+            .await
+            .unwrap();
     assert!(later.allowed, "{}", later.reason);
 
     // The DR region already serves: nothing to fail over.
@@ -315,9 +321,10 @@ async fn failover_guard_measures_from_the_recorded_failover() {
     }))
     .unwrap();
     record_state::run(moved, &config).await.unwrap();
-    let served = check_failover_guard::run(guard("INC-4", "2026-11-27T04:30:00Z"), &config)
-        .await
-        .unwrap();
+    let served =
+        check_failover_guard::run(guard("INC-4", "2026-11-27T04:30:00Z"), &config, &workflows)
+            .await
+            .unwrap();
     assert!(
         !served.allowed && served.reason.contains("already serves"),
         "{}",
