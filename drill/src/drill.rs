@@ -304,7 +304,10 @@ impl Shared {
             let mut w = self.world.lock().expect("world");
             w.advance_to(now);
         }
-        let origin = now.max(self.world.lock().expect("world").now);
+        // The activity's own clock starts at its invocation, even when the world has already
+        // stepped to the next second (it steps a second at a time): clamping to the world's
+        // clock added up to a second to every task, and serialised a Parallel's branches.
+        let origin = now;
         let env_world = self.world.clone();
         let (result, elapsed) = self.rt.block_on(async {
             let base = tokio::time::Instant::now();
@@ -587,7 +590,8 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
     let mut running: Vec<Running> = Vec::new();
     let mut finished: Vec<ExecutionReport> = Vec::new();
     let mut answers: Vec<(Millis, String, String)> = Vec::new(); // (at, execution, token)
-    let mut serving_since: Option<Millis> = None;
+    // When DR began to serve, and when the DNS answers naming it last changed.
+    let mut serving_since: Option<(Millis, Millis)> = None;
     let mut last_end: Option<Millis> = None;
     let mut phases: Vec<Phase> = Vec::new();
     let mut overridden = false;
@@ -870,7 +874,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                         .any(|(_, what)| what.starts_with("article Lambda"))
             };
             match (serving, serving_since) {
-                (true, None) => serving_since = Some(w.now.max(t)),
+                (true, None) => serving_since = Some((w.now.max(t), w.answers_changed)),
                 (false, Some(_)) if !failed_over() => serving_since = None,
                 _ => {}
             }
@@ -1213,15 +1217,18 @@ fn report(
     executions: Vec<ExecutionReport>,
     phases: Vec<Phase>,
     tasks: Vec<TaskTrace>,
-    serving_since: Option<Millis>,
+    serving_since: Option<(Millis, Millis)>,
     dr: &str,
 ) -> Report {
     let lat = w.lat.clone();
     let outage = w.outage_start.unwrap_or(w.start);
     let ttl = lat.get("dns_ttl");
-    // As customers see it: the last well-behaved client's cached answer expires a TTL after DNS
-    // changed (TTL violators are counted in the checkouts, not here).
-    let rto = serving_since.map(|s| (s - outage) as f64 / 1000.0 + ttl);
+    // As customers see it: DR takes orders, and the last well-behaved client's cached answer
+    // (naming the old region) has expired, a TTL after DNS changed; DNS may have moved before
+    // DR took orders (TTL violators are counted in the checkouts, not here).
+    let rto = serving_since.map(|(serving, dns)| {
+        ((serving - outage) as f64 / 1000.0).max((dns - outage) as f64 / 1000.0 + ttl)
+    });
     // The database that serves at the end: the one the app of the region DNS names uses (after
     // a failback, the `-fb` instance; else DR's).
     let serving_region = w
@@ -1386,18 +1393,27 @@ fn report(
             );
         }
     }
-    match &stack.secondary().1.database {
-        Database::RdsInstance { .. } => {
-            critical.insert("promotion".to_string(), lat.get("promote"));
-        }
-        Database::AuroraGlobal { .. } => {
-            critical.insert("global failover".to_string(), lat.get("aurora_failover"));
-        }
+    let database = match &stack.secondary().1.database {
+        Database::RdsInstance { .. } => Some(("promotion", lat.get("promote"))),
+        Database::AuroraGlobal { .. } => Some(("global failover", lat.get("aurora_failover"))),
         // Stopping replication on a self-managed replica takes no modelled time.
-        Database::SelfManaged { .. } => {}
+        Database::SelfManaged { .. } => None,
+    };
+    let dns = [("DNS INSYNC", lat.get("dns_insync")), ("DNS TTL", ttl)];
+    // DNS that moved before DR took orders ran beside the promotion: only the longer of the two
+    // is on the critical path. Else one follows the other.
+    let beside = serving_since.is_some_and(|(serving, dns_at)| dns_at < serving);
+    let database_seconds = database.map_or(0.0, |(_, s)| s);
+    if !beside || database_seconds >= dns.iter().map(|(_, s)| s).sum::<f64>() {
+        if let Some((name, seconds)) = database {
+            critical.insert(name.to_string(), seconds);
+        }
     }
-    critical.insert("DNS INSYNC".to_string(), lat.get("dns_insync"));
-    critical.insert("DNS TTL".to_string(), ttl);
+    if !beside || database_seconds < dns.iter().map(|(_, s)| s).sum::<f64>() {
+        for (name, seconds) in dns {
+            critical.insert(name.to_string(), seconds);
+        }
+    }
     // A planned switchover has no detection and no critical path of unavoidable AWS durations
     // in this sense: its RTO is the whole planned move.
     if options.scenario == "switchover" {

@@ -459,7 +459,8 @@ impl ConfigStore for Sim {
 impl Notifier for Sim {
     async fn publish(&self, topic_arn: &str, subject: &str, message: &str) -> Result<String> {
         let mut w = self.call().await?;
-        let at = w.now;
+        // The call's own time: the world may have stepped ahead for a task in another branch.
+        let at = self.clock.now();
         w.notifications.push(crate::world::Notification {
             at,
             topic: topic_arn.into(),

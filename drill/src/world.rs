@@ -313,6 +313,8 @@ pub struct World {
     /// Change id → when it is INSYNC; the answer of each name → (region, since).
     pub changes: BTreeMap<String, Millis>,
     pub answers: BTreeMap<String, String>,
+    /// When an answer last changed (a client's cached answer is at most a TTL older).
+    pub answers_changed: Millis,
     pending_answers: Vec<(Millis, String, String)>,
     pub health_checks: BTreeMap<String, HealthCheck>,
     pub alarms: BTreeMap<String, Alarm>,
@@ -580,6 +582,7 @@ impl World {
             records,
             changes: BTreeMap::new(),
             answers,
+            answers_changed: start,
             pending_answers: Vec::new(),
             health_checks,
             alarms,
@@ -1173,6 +1176,7 @@ impl World {
         for (_, name, region) in due {
             if self.answers.get(&name) != Some(&region) {
                 self.answers.insert(name.clone(), region.clone());
+                self.answers_changed = now;
                 self.timeline
                     .push((now, format!("DNS answers for {name} now name {region}")));
                 // Back to the old region after DR served, with no failback running: automatic.

@@ -285,6 +285,13 @@ pub trait StateBuilder: Sized {
         self
     }
 
+    /// Sets `ResultSelector` (a payload template over the state's raw result).
+    fn result_selector(self, template: Value) -> Self {
+        self.step()
+            .with_state(|s| s.common_mut().result_selector = Some(template));
+        self
+    }
+
     /// Sets `ResultPath`: where the state's result goes in its input.
     fn result_path(self, path: &str) -> Self {
         self.step()

@@ -28,6 +28,12 @@ pub(crate) struct Segment {
 
 /// How often the promoted database is polled.
 const POLL_SECONDS: u64 = 30;
+/// How often once an RDS promotion has reached its reboot, its last minute or so ("RDS reboots
+/// the DB instance before making it available"): the poll's slack is orchestration overhead on
+/// the critical path, so it is kept to a second where the end is near.
+const REBOOT_POLL_SECONDS: u64 = 1;
+/// Fast polls at most (10 min): a reboot that never ends falls back to the slow poll's deadline.
+const REBOOT_POLLS: u64 = 600;
 
 /// The database to promote in the target region: an RDS instance id, or the Aurora member.
 pub(crate) enum Promotion<'a> {
@@ -53,6 +59,24 @@ pub fn waiter_parameter(stack: &Stack) -> String {
 }
 
 impl<'a> Promotion<'a> {
+    /// How `DescribeDatabase` names this database in `region`.
+    pub fn describe_input(&self, region: &str) -> DescribeDatabaseInput {
+        let (instance, cluster, self_managed) = match self {
+            Promotion::Instance(id) => (Some(id.clone()), None, None),
+            Promotion::SelfManaged {
+                server_id,
+                connection,
+            } => (Some(server_id.to_string()), None, Some(connection.clone())),
+            Promotion::Aurora { cluster_id, .. } => (None, Some(cluster_id.to_string()), None),
+        };
+        DescribeDatabaseInput {
+            db_instance_id: instance,
+            db_cluster_id: cluster,
+            region: Some(region.into()),
+            self_managed,
+        }
+    }
+
     /// The target region's database as the stack lists it.
     pub fn of(stack: &Stack, region: &str, site: &'a Region, mode: GlobalMode) -> Promotion<'a> {
         match &site.database {
@@ -90,7 +114,8 @@ pub(crate) fn promote_and_wait(
     on_failure: &Step,
 ) -> Segment {
     let start = phase(wf, "promote", "promote");
-    let (promote, describe_input) = match promotion {
+    let describe_input = promotion.describe_input(region);
+    let promote = match promotion {
         Promotion::Instance(id) => {
             let task = wf.task::<PromoteReplica>("Promote replica").input(
                 &PromoteReplicaInput {
@@ -101,15 +126,9 @@ pub(crate) fn promote_and_wait(
                 },
                 &[],
             );
-            let task = guard(wf, task.result_path("$.promotion"), on_failure)
-                .retry(retry_backup_in_progress());
-            let describe = DescribeDatabaseInput {
-                db_instance_id: Some(id.clone()),
-                db_cluster_id: None,
-                region: Some(region.into()),
-                self_managed: None,
-            };
-            (task.step_handle(), describe)
+            guard(wf, task.result_path("$.promotion"), on_failure)
+                .retry(retry_backup_in_progress())
+                .step_handle()
         }
         Promotion::SelfManaged {
             server_id,
@@ -124,18 +143,10 @@ pub(crate) fn promote_and_wait(
                 },
                 &[],
             );
-            let task = guard(wf, task.result_path("$.promotion"), on_failure);
-            let describe = DescribeDatabaseInput {
-                db_instance_id: Some(server_id.to_string()),
-                db_cluster_id: None,
-                region: Some(region.into()),
-                self_managed: Some(connection.clone()),
-            };
-            (task.step_handle(), describe)
+            guard(wf, task.result_path("$.promotion"), on_failure).step_handle()
         }
         Promotion::Aurora {
             global_cluster_id,
-            cluster_id,
             cluster_arn,
             mode,
             ..
@@ -151,20 +162,13 @@ pub(crate) fn promote_and_wait(
                     },
                     &[],
                 );
-            let task = guard(wf, task.result_path("$.promotion"), on_failure);
-            let describe = DescribeDatabaseInput {
-                db_instance_id: None,
-                db_cluster_id: Some(cluster_id.to_string()),
-                region: Some(region.into()),
-                self_managed: None,
-            };
-            (task.step_handle(), describe)
+            guard(wf, task.result_path("$.promotion"), on_failure).step_handle()
         }
     };
     let polls = u64::from(deadline_minutes) * 60 / POLL_SECONDS;
     let init = wf
         .pass("Start polling")
-        .result(json!({ "count": 0 }))
+        .result(json!({ "count": 0, "fast": 0 }))
         .result_path("$.poll");
     let wait: Chain = match promotion {
         Promotion::Instance(_) => wf.wait_seconds("Wait for promotion", POLL_SECONDS).into(),
@@ -185,7 +189,10 @@ pub(crate) fn promote_and_wait(
     );
     let count = wf
         .pass("Count poll")
-        .parameters(json!({ "count.$": "States.MathAdd($.poll.count, 1)" }))
+        .parameters(json!({
+            "count.$": "States.MathAdd($.poll.count, 1)",
+            "fast.$": "$.poll.fast",
+        }))
         .result_path("$.poll");
     let deadline = stop_with(
         wf,
@@ -195,6 +202,41 @@ pub(crate) fn promote_and_wait(
         on_failure,
     );
     let end = phase(wf, "database writable", "writable");
+    let over = wf
+        .choice("Promotion deadline")
+        .when(
+            wfc_compiler::dsl::Path::<f64>::raw("$.poll.count").ge(polls as f64),
+            &deadline,
+        )
+        .otherwise(&wait);
+    count.next(&over);
+    // An RDS instance in its final reboot is polled every few seconds.
+    let not_yet: Step = match promotion {
+        Promotion::Instance(_) => {
+            let fast = wf
+                .pass("Count reboot poll")
+                .parameters(json!({
+                    "count.$": "$.poll.count",
+                    "fast.$": "States.MathAdd($.poll.fast, 1)",
+                }))
+                .result_path("$.poll");
+            fast.next(wf.wait_seconds("Wait for reboot", REBOOT_POLL_SECONDS))
+                .next(&describe);
+            wf.choice("Rebooting now")
+                .when(
+                    Condition::and([
+                        describe
+                            .output(field!(DatabaseStatus.status))
+                            .eq_str("rebooting"),
+                        wfc_compiler::dsl::Path::<f64>::raw("$.poll.fast")
+                            .lt(REBOOT_POLLS as f64),
+                    ]),
+                    &fast,
+                )
+                .otherwise(&count)
+        }
+        _ => count.clone(),
+    };
     let writable = wf
         .choice("Writable yet")
         .when(
@@ -206,15 +248,7 @@ pub(crate) fn promote_and_wait(
             ]),
             &end,
         )
-        .otherwise(&count);
-    let over = wf
-        .choice("Promotion deadline")
-        .when(
-            wfc_compiler::dsl::Path::<f64>::raw("$.poll.count").ge(polls as f64),
-            &deadline,
-        )
-        .otherwise(&wait);
-    count.next(&over);
+        .otherwise(&not_yet);
     start
         .next(&promote)
         .next(&init)
@@ -281,9 +315,39 @@ pub(crate) fn move_traffic(
     on_failure: &Step,
 ) -> Segment {
     let start = phase(wf, "traffic", "traffic");
-    let repoint = guard(
+    let repoint = repoint_app(
         wf,
-        wf.task::<RepointApp>("Repoint app").input(
+        stack,
+        "Repoint app",
+        region,
+        "$.database.Payload.endpoint",
+        on_failure,
+    );
+    let open = shop::open_writes(wf, stack, "Open writes", region, site, on_failure);
+    let dns = switch_dns(wf, stack, region, site, on_failure);
+    let smoke = shop::smoke_test(wf, stack, site, on_failure);
+    let end = phase(wf, "serving", "serving");
+    start
+        .next(&repoint)
+        .next(&open)
+        .next(&dns)
+        .next(&smoke)
+        .next(&end);
+    Segment { start, end }
+}
+
+/// Points `region`'s app at the database endpoint found at `endpoint` (a path), at `$.repoint`.
+pub(crate) fn repoint_app(
+    wf: &Workflow,
+    stack: &Stack,
+    name: &str,
+    region: &str,
+    endpoint: &str,
+    on_failure: &Step,
+) -> Step {
+    guard(
+        wf,
+        wf.task::<RepointApp>(name).input(
             &RepointAppInput {
                 store: app_store(stack.app.db_endpoint_store),
                 name: stack.app.db_endpoint_name.clone(),
@@ -291,12 +355,23 @@ pub(crate) fn move_traffic(
                 port: None,
                 region: Some(region.into()),
             },
-            &[("endpoint", "$.database.Payload.endpoint")],
+            &[("endpoint", endpoint)],
         ),
         on_failure,
     )
-    .result_path("$.repoint");
-    let open = shop::open_writes(wf, stack, "Open writes", region, site, on_failure);
+    .result_path("$.repoint")
+    .step_handle()
+}
+
+/// Switches the shop's records to `site`'s load balancer and waits until the change is INSYNC,
+/// at `$.dns`.
+pub(crate) fn switch_dns(
+    wf: &Workflow,
+    stack: &Stack,
+    region: &str,
+    site: &Region,
+    on_failure: &Step,
+) -> Step {
     let records = stack
         .dns
         .record_names
@@ -312,7 +387,7 @@ pub(crate) fn move_traffic(
             },
         })
         .collect();
-    let dns = guard(
+    guard(
         wf,
         wf.task::<SwitchDns>("Switch DNS").input(
             &SwitchDnsInput {
@@ -325,16 +400,8 @@ pub(crate) fn move_traffic(
         ),
         on_failure,
     )
-    .result_path("$.dns");
-    let smoke = shop::smoke_test(wf, stack, site, on_failure);
-    let end = phase(wf, "serving", "serving");
-    start
-        .next(&repoint)
-        .next(&open)
-        .next(&dns)
-        .next(&smoke)
-        .next(&end);
-    Segment { start, end }
+    .result_path("$.dns")
+    .step_handle()
 }
 
 /// Sets a region's compute to `desired`.

@@ -7,7 +7,7 @@
 //! primary answers; notify with a summary.
 
 use super::cutover::{self, Promotion};
-use super::{failure_chain, guard, notify, phase, shop, Sites};
+use super::{concurrently, failure_chain, guard, notify, phase, shop, Branch, Sites};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -83,6 +83,9 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
             "state_machine_arn.$": "$$.StateMachine.Id",
         },
     }));
+    // Confirm the outage, the anti-flap guard and the RPO gate's reading: three reads, at once
+    // (each one is a second of the outage); then decided in that order.
+    let assess_failed = super::branch_failed(&wf, "Confirm outage branch failed");
     let confirm = guard(
         &wf,
         wf.task::<AssessOutage>("Confirm outage").input(
@@ -94,9 +97,82 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
             },
             &[],
         ),
-        &on_failure,
+        &assess_failed,
     )
     .result_path("$.outage");
+    let flap_failed = super::branch_failed(&wf, "Anti-flap guard branch failed");
+    let flap = guard(
+        &wf,
+        wf.task::<CheckFailoverGuard>("Anti-flap guard").input(
+            &CheckFailoverGuardInput {
+                parameter_name: stack.app.state_parameter.clone(),
+                incident_id: String::new(),
+                expected_active_region: sites.primary.into(),
+                min_minutes_between_failovers: policy.min_minutes_between_failovers,
+                now: String::new(),
+                region: Some(sites.secondary.into()),
+                execution: None,
+            },
+            &[
+                ("incident_id", INCIDENT),
+                ("now", "$$.State.EnteredTime"),
+                ("execution", "$.execution"),
+            ],
+        ),
+        &flap_failed,
+    )
+    .result_path("$.guard");
+    // The RPO gate, before any person is asked: lag over the limit or unknown stops the failover,
+    // unless overridden; the approval request can then say what will be lost.
+    let config_override = policy.allow_data_loss_override.then(|| RpoOverride {
+        reason: "policy.allow_data_loss_override = true in the stack description".into(),
+    });
+    let override_from_input: &[(&str, &str)] = if config_override.is_some() {
+        &[]
+    } else {
+        &[("rpo_override", "$.rpo_override")]
+    };
+    // Aurora: the lag gate reads the member cluster's writer-to-be by the cluster id.
+    let (replica_id, self_managed) = super::shop::replica(stack, sites.secondary, sites.s);
+    let check_failed = super::branch_failed(&wf, "Check replica lag branch failed");
+    let check = guard(
+        &wf,
+        wf.task::<CheckReplica>("Check replica lag").input(
+            &CheckReplicaInput {
+                db_instance_id: replica_id,
+                region: Some(sites.secondary.into()),
+                max_lag_seconds: policy.max_replica_lag_seconds,
+                // Back to before the outage began (detection takes minutes): a replication that
+                // stopped with the primary is judged by its lag when it stopped.
+                lag_window_seconds: 600,
+                rpo_override: config_override,
+                enforce: false,
+                self_managed,
+            },
+            override_from_input,
+        ),
+        &check_failed,
+    )
+    .result_path("$.replica");
+    let assess = concurrently(
+        &wf,
+        "Assess outage",
+        vec![
+            Branch {
+                start: confirm.step_handle(),
+                writes: vec!["$.outage".into()],
+            },
+            Branch {
+                start: flap.step_handle(),
+                writes: vec!["$.guard".into()],
+            },
+            Branch {
+                start: check.step_handle(),
+                writes: vec!["$.replica".into()],
+            },
+        ],
+        &on_failure,
+    );
     let not_down = notify(
         &wf,
         stack,
@@ -126,27 +202,6 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
 
     // Anti-flap guard: a recent failover, another operation in progress, or the DR region
     // already serving ends the run with a clear status.
-    let flap = guard(
-        &wf,
-        wf.task::<CheckFailoverGuard>("Anti-flap guard").input(
-            &CheckFailoverGuardInput {
-                parameter_name: stack.app.state_parameter.clone(),
-                incident_id: String::new(),
-                expected_active_region: sites.primary.into(),
-                min_minutes_between_failovers: policy.min_minutes_between_failovers,
-                now: String::new(),
-                region: Some(sites.secondary.into()),
-                execution: None,
-            },
-            &[
-                ("incident_id", INCIDENT),
-                ("now", "$$.State.EnteredTime"),
-                ("execution", "$.execution"),
-            ],
-        ),
-        &on_failure,
-    )
-    .result_path("$.guard");
     let refused = notify(
         &wf,
         stack,
@@ -161,62 +216,32 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     refused.next(wf.succeed("Refused by the anti-flap guard"));
     let guard_choice = wf.choice("Failover allowed").otherwise(&refused);
 
-    // The RPO gate, before any person is asked: lag over the limit or unknown stops the failover,
-    // unless overridden; the approval request can then say what will be lost.
-    let config_override = policy.allow_data_loss_override.then(|| RpoOverride {
-        reason: "policy.allow_data_loss_override = true in the stack description".into(),
-    });
-    let override_from_input: &[(&str, &str)] = if config_override.is_some() {
-        &[]
-    } else {
-        &[("rpo_override", "$.rpo_override")]
-    };
-    // Aurora: the lag gate reads the member cluster's writer-to-be by the cluster id.
-    let (replica_id, self_managed) = super::shop::replica(stack, sites.secondary, sites.s);
-    let gate_start = phase(&wf, "RPO gate", "rpo_gate");
-    let check = guard(
-        &wf,
-        wf.task::<CheckReplica>("Check replica lag").input(
-            &CheckReplicaInput {
-                db_instance_id: replica_id,
-                region: Some(sites.secondary.into()),
-                max_lag_seconds: policy.max_replica_lag_seconds,
-                // Back to before the outage began (detection takes minutes): a replication that
-                // stopped with the primary is judged by its lag when it stopped.
-                lag_window_seconds: 600,
-                rpo_override: config_override,
-                enforce: false,
-                self_managed,
-            },
-            override_from_input,
-        ),
-        &on_failure,
-    )
-    .result_path("$.replica");
     let gate_closed = notify(
-&wf,
-stack,
-"Notify RPO gate closed",
-            INCIDENT,
-            "failover.rpo_gate_closed",
-            Severity::Critical,
-            json!(format!(
-                "States.Format('Failover of {} stopped by the RPO gate: {{}}. Start it again with an rpo_override to accept the loss.', $.replica.Payload.lag_detail)",
-                stack.shop.name
-            )),
-            json!({ "replica.$": "$.replica.Payload" }),
-&on_failure,
-);
+        &wf,
+        stack,
+        "Notify RPO gate closed",
+        INCIDENT,
+        "failover.rpo_gate_closed",
+        Severity::Critical,
+        json!(format!(
+            "States.Format('Failover of {} stopped by the RPO gate: {{}}. Start it again with an rpo_override to accept the loss.', $.replica.Payload.lag_detail)",
+            stack.shop.name
+        )),
+        json!({ "replica.$": "$.replica.Payload" }),
+        &on_failure,
+    );
     gate_closed.next(wf.fail(
         "Stopped by the RPO gate",
         "RpoGateClosed",
         "replica lag over the limit or unknown, and no override",
     ));
 
-    // Fence: close writes at both load balancers (the old region's may not answer), stop the old
-    // region's background jobs, then fence its database. Unreachable is reported, not fatal; a
-    // refused fence stops.
+    // Fence, all at once: record the failover, close writes at both load balancers (the old
+    // region's may not answer), stop the old region's background jobs, fence its database (after
+    // its gate: a checkout there gets a 503, not a database error), scale DR compute. Unreachable
+    // is reported, not fatal; a refused fence stops.
     let fence_start = phase(&wf, "fence", "fence");
+    let branch = |name: &str| super::branch_failed(&wf, &format!("{name} branch failed"));
     let record_start = cutover::record(
         &wf,
         stack,
@@ -225,7 +250,7 @@ stack,
         DrStatus::FailingOver,
         INCIDENT,
         None,
-        &on_failure,
+        &branch("Record failing over"),
     );
     let gate_old = shop::try_gate_writes(
         &wf,
@@ -240,7 +265,7 @@ stack,
         "Gate writes in DR region",
         sites.secondary,
         sites.s,
-        &on_failure,
+        &branch("Gate writes in DR region"),
     );
     let pause_old = shop::try_pause_jobs(
         &wf,
@@ -248,8 +273,8 @@ stack,
         sites.primary,
         sites.p,
     );
-    // DR instances boot while the database is promoted; nobody reaches them before the DNS
-    // switch, and writes stay gated until the app is repointed.
+    // DR instances boot while the database is promoted; writes stay gated until the promoted
+    // database has its new order ids.
     let (active, _) = cutover::capacity(sites.s);
     let scale_dr = cutover::scale(
         &wf,
@@ -257,16 +282,10 @@ stack,
         sites.secondary,
         sites.s,
         active,
-        &on_failure,
+        &branch("Scale DR compute up"),
     );
-    let promote = cutover::promote_and_wait(
-        &wf,
-        sites.secondary,
-        &Promotion::of(stack, sites.secondary, sites.s, GlobalMode::Failover),
-        policy.promotion_deadline_minutes,
-        &on_failure,
-    );
-    let fence = match cutover::fence_method(stack, sites.primary, sites.p) {
+    let fenced = wf.pass("Old region fenced");
+    let (fence, fence_writes) = match cutover::fence_method(stack, sites.primary, sites.p) {
         Some((id, read_only)) => {
             let method = match (&stack.policy.fence, &sites.p.database) {
                 (Fence::Stop, Database::RdsInstance { .. }) => FenceMethod::Stop,
@@ -277,7 +296,8 @@ stack,
                 }
                 _ => read_only,
             };
-            fence_database(&wf, stack, &id, method, &scale_dr, &on_failure)
+            let fence = fence_database(&wf, stack, &id, method, &fenced);
+            (fence, vec!["$.fence".to_string()])
         }
         // Aurora's failover fences the old writer itself (RDS-EVENT-0390 when it worked, 0391
         // when it timed out): the workflow puts the old region's app in maintenance mode.
@@ -301,16 +321,128 @@ stack,
                 .pass("Fencing left to Aurora")
                 .result(json!({ "Payload": { "outcome": "aurora_write_fencing" } }))
                 .result_path("$.fence");
-            maintenance.end.next(&noted).next(&scale_dr);
-            maintenance.start
+            maintenance.end.next(&noted).next(&fenced);
+            (
+                maintenance.start,
+                vec!["$.fence".to_string(), "$.old_maintenance".to_string()],
+            )
         }
     };
+    gate_old.end.next(&fence);
+    let key = |region: &str| region.replace('-', "_");
+    let fence_all = concurrently(
+        &wf,
+        "Fence old region",
+        vec![
+            Branch {
+                start: record_start,
+                writes: vec![],
+            },
+            Branch {
+                start: gate_old.start,
+                writes: [format!("$.gates.{}", key(sites.primary))]
+                    .into_iter()
+                    .chain(fence_writes)
+                    .collect(),
+            },
+            Branch {
+                start: gate_dr,
+                writes: vec![format!("$.gates.{}", key(sites.secondary))],
+            },
+            Branch {
+                start: pause_old.start,
+                writes: vec![format!("$.jobs.{}", key(sites.primary))],
+            },
+            Branch {
+                start: scale_dr,
+                writes: vec![],
+            },
+        ],
+        &on_failure,
+    );
+
+    // Promote; meanwhile the traffic moves to DR, which serves the catalogue read-only from the
+    // replica and answers checkouts 503 + Retry-After (the old region answers nothing better):
+    // DNS INSYNC and the clients' TTL then pass during the promotion, not after it.
+    let promotion = Promotion::of(stack, sites.secondary, sites.s, GlobalMode::Failover);
+    let promote = cutover::promote_and_wait(
+        &wf,
+        sites.secondary,
+        &promotion,
+        policy.promotion_deadline_minutes,
+        &branch("Promote replica"),
+    );
+    let traffic_failed = branch("Describe DR database");
+    let describe_dr = guard(
+        &wf,
+        wf.task::<DescribeDatabase>("Describe DR database")
+            .input(&promotion.describe_input(sites.secondary), &[])
+            .result_path("$.dr_database"),
+        &traffic_failed,
+    );
+    let read_only_app = cutover::repoint_app(
+        &wf,
+        stack,
+        "Point app at DR replica",
+        sites.secondary,
+        "$.dr_database.Payload.endpoint",
+        &traffic_failed,
+    );
+    let dns = cutover::switch_dns(&wf, stack, sites.secondary, sites.s, &traffic_failed);
+    describe_dr.next(&read_only_app).next(&dns);
+    let promote_all = concurrently(
+        &wf,
+        "Promote while traffic moves",
+        vec![
+            Branch {
+                start: promote.start,
+                writes: ["$.phases", "$.promotion", "$.database"]
+                    .map(String::from)
+                    .to_vec(),
+            },
+            Branch {
+                start: describe_dr.step_handle(),
+                writes: ["$.dr_database", "$.dns"].map(String::from).to_vec(),
+            },
+        ],
+        &on_failure,
+    );
 
     // Before anyone writes to the promoted database: new ids above any the lost primary used,
-    // and an empty object cache.
-    let reserve = shop::reserve_order_ids(&wf, stack, sites.secondary, sites.s, &on_failure);
-    let flush = shop::flush_cache(&wf, "Flush DR cache", sites.secondary, sites.s, &on_failure);
-    let traffic = cutover::move_traffic(&wf, stack, sites.secondary, sites.s, &on_failure);
+    // an empty object cache (it may hold what the old primary had and the replica never got),
+    // the app on the promoted endpoint (unchanged for an RDS instance). Then writes open.
+    let reserve = shop::reserve_order_ids(&wf, stack, sites.secondary, sites.s, &branch("Reserve order ids"));
+    let flush = shop::flush_cache(&wf, "Flush DR cache", sites.secondary, sites.s, &branch("Flush DR cache"));
+    let repoint = cutover::repoint_app(
+        &wf,
+        stack,
+        "Repoint app",
+        sites.secondary,
+        "$.database.Payload.endpoint",
+        &branch("Repoint app"),
+    );
+    let ready = concurrently(
+        &wf,
+        "Ready for writes",
+        vec![
+            Branch {
+                start: reserve,
+                writes: vec!["$.order_ids".into()],
+            },
+            Branch {
+                start: flush,
+                writes: vec!["$.cache".into()],
+            },
+            Branch {
+                start: repoint,
+                writes: vec!["$.repoint".into()],
+            },
+        ],
+        &on_failure,
+    );
+    let open = shop::open_writes(&wf, stack, "Open writes", sites.secondary, sites.s, &on_failure);
+    let serving = phase(&wf, "serving", "serving");
+    let smoke = shop::smoke_test(&wf, stack, sites.s, &on_failure);
     let resume = shop::resume_jobs(
         &wf,
         "Resume background jobs in DR region",
@@ -401,11 +533,6 @@ stack,
             approval_phase
         }
     };
-    let guard_choice = guard_choice.when(
-        flap.output(field!(CheckFailoverGuardOutput.allowed))
-            .is_true(),
-        &gate_start,
-    );
     let gate = wf
         .choice("RPO gate open")
         .when(
@@ -415,33 +542,33 @@ stack,
             &after_gate,
         )
         .otherwise(&gate_closed);
+    let guard_choice = guard_choice.when(
+        flap.output(field!(CheckFailoverGuardOutput.allowed))
+            .is_true(),
+        &gate,
+    );
 
-    gate_start.next(&check).next(&gate);
-    fence_start.next(&record_start).next(&gate_old.start);
-    gate_old.end.next(&gate_dr).next(&pause_old.start);
-    pause_old.end.next(&fence);
-    scale_dr.next(&promote.start);
-    promote.end.next(&reserve).next(&flush).next(&traffic.start);
-    traffic
+    fence_start.next(&fence_all.start);
+    fence_all.end.next(&promote_all.start);
+    promote_all.end.next(&ready.start);
+    ready
         .end
+        .next(&open)
+        .next(&serving)
+        .next(&smoke)
         .next(&resume)
         .next(&record_done)
         .next(&reconcile.start);
     reconcile.end.next(&summary).next(&done);
-    confirmed_phase.next(&flap).next(&guard_choice);
-    wf.compile(start.next(&confirm).next(&confirmed))
+    confirmed_phase.next(&guard_choice);
+    assess.end.next(&confirmed);
+    wf.compile(start.next(&assess.start))
 }
 
-/// Fences the old primary (`id`) by `method`, with the maintenance flag on; goes on to `then`
-/// unless the primary answered and refused (an unreachable primary is reported, not fatal).
-fn fence_database(
-    wf: &Workflow,
-    stack: &Stack,
-    id: &str,
-    method: FenceMethod,
-    then: &Step,
-    on_failure: &Step,
-) -> Step {
+/// Fences the old primary (`id`) by `method`, with the maintenance flag on, inside the fence's
+/// Parallel branch; goes on to `then` unless the primary answered and refused (an unreachable
+/// primary is reported, not fatal): then the branch fails with `FenceFailed`.
+fn fence_database(wf: &Workflow, stack: &Stack, id: &str, method: FenceMethod, then: &Step) -> Step {
     let primary = Sites::of(stack).primary;
     let fence = cutover::fence_task(
         wf,
@@ -450,14 +577,12 @@ fn fence_database(
         primary,
         id,
         method,
-        on_failure,
+        &super::branch_failed(wf, "Fence old primary branch failed"),
     );
-    let refused = super::stop_with(
-        wf,
+    let refused = wf.fail(
         "Fence refused",
         "FenceFailed",
         "the old primary answered but could not be fenced; promoting now would risk two writers",
-        on_failure,
     );
     let result = wf
         .choice("Fence result")

@@ -85,6 +85,71 @@ pub(crate) fn guard_step(wf: &Workflow, step: Step, on_failure: &Step) -> Step {
     step.catch(Catch::all().result_path("$.error"), &mark)
 }
 
+/// One branch of [`concurrently`]: its first step and the paths its steps write (`$.fence`,
+/// `$.gates.us_east_1`), which must exist whichever way the branch ends.
+pub(crate) struct Branch {
+    pub start: Step,
+    pub writes: Vec<String>,
+}
+
+/// Runs `branches` at once (a Parallel state) and puts what each wrote back where running them
+/// one after another would have left it: `ResultSelector` picks each branch's paths, then
+/// `States.JsonMerge` lays them over the first branch's output (shallow: a top-level key written
+/// by a branch is replaced whole, so two branches share a key only below it, as
+/// `gates.<region>`). A failing branch fails the Parallel, whose catch hands over to
+/// `on_failure`; inside a branch the failure chain is out of scope, so branches end their
+/// failures with [`branch_failed`].
+pub(crate) fn concurrently(
+    wf: &Workflow,
+    name: &str,
+    branches: Vec<Branch>,
+    on_failure: &Step,
+) -> cutover::Segment {
+    let mut selector = serde_json::Map::new();
+    let mut parallel = wf.parallel(name);
+    for (i, branch) in branches.into_iter().enumerate() {
+        parallel = parallel.branch(&branch.start);
+        for path in &branch.writes {
+            let keys: Vec<&str> = path.trim_start_matches("$.").split('.').collect();
+            let (last, parents) = keys.split_last().expect("a path below $");
+            let mut at = &mut selector;
+            for key in parents {
+                at = at
+                    .entry(key.to_string())
+                    .or_insert_with(|| json!({}))
+                    .as_object_mut()
+                    .expect("branches write below the same key, never at it");
+            }
+            at.insert(format!("{last}.$"), json!(format!("$[{i}].{}", &path[2..])));
+        }
+    }
+    // The first branch's output is the state as it came in plus that branch's writes.
+    let parallel = parallel.result_selector(json!({
+        "state.$": "$[0]",
+        "writes": Value::Object(selector),
+    }));
+    let start = guard_step(wf, parallel, on_failure);
+    let end = wf
+        .pass(&format!("{name} merged"))
+        .parameters(json!({ "state.$": "States.JsonMerge($.state, $.writes, false)" }))
+        .output_path("$.state");
+    start.next(&end);
+    cutover::Segment { start, end }
+}
+
+/// The end of a failing step inside a Parallel branch (see [`concurrently`]): fails the branch
+/// with the step's error name, so that a Retry/Catch outside still matches it, and a cause that
+/// names the step.
+pub(crate) fn branch_failed(wf: &Workflow, name: &str) -> Step {
+    wf.fail_from(
+        name,
+        wfc_compiler::dsl::Path::<String>::raw("$.error.Error"),
+        wfc_compiler::dsl::Path::<String>::raw(
+            "States.Format('{} failed: {}', $.failed_step, States.JsonToString($.error))",
+        ),
+    )
+}
+
 fn failed_at(wf: &Workflow, name: &str, on_failure: &Step) -> Step {
     let mark = wf
         .pass(&format!("{name} failed"))
