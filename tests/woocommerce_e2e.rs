@@ -715,27 +715,18 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
     let Outcome::Succeeded { output } = &outcome else {
         panic!("failover did not succeed: {outcome:?}\nstates: {states:?}");
     };
-    // Writes gated and the old runner stopped before the fence; ids reserved and the cache
-    // flushed before the app is repointed; writes open before DNS, the DR runner last.
+    // The fence (the old region's gate before its database) and DR's gate before the promotion;
+    // DNS moves to DR (gated) while it runs; ids reserved, the cache flushed and the app
+    // repointed before writes open; the DR runner after the smoke test.
     assert_order(
         &states,
         &[
-            "Anti-flap guard",
-            "Check replica lag",
             "Ask for approval",
             "Record failing over",
-            "Gate writes in old region",
-            "Gate writes in DR region",
-            "Pause background jobs in old region",
-            "Fence old primary",
-            "Scale DR compute up",
             "Promote replica",
             "Describe promoted database",
             "Reserve order ids",
-            "Flush DR cache",
-            "Repoint app",
             "Open writes",
-            "Switch DNS",
             "Smoke test",
             "Resume background jobs in DR region",
             "Record failed over",
@@ -745,6 +736,38 @@ fn failover_from_an_alarm_event_through_rules_engine_and_activities_against_moto
             "Failed over",
         ],
     );
+    for before_promotion in [
+        "Anti-flap guard",
+        "Check replica lag",
+        "Gate writes in DR region",
+        "Pause background jobs in old region",
+        "Scale DR compute up",
+    ] {
+        assert_order(&states, &[before_promotion, "Promote replica"]);
+    }
+    assert_order(
+        &states,
+        &[
+            "Gate writes in old region",
+            "Fence old primary",
+            "Promote replica",
+        ],
+    );
+    assert_order(
+        &states,
+        &[
+            "Gate writes in DR region",
+            "Point app at DR replica",
+            "Switch DNS",
+            "Reserve order ids",
+        ],
+    );
+    for ready in ["Flush DR cache", "Repoint app"] {
+        assert_order(
+            &states,
+            &["Describe promoted database", ready, "Open writes"],
+        );
+    }
     assert_eq!(states.last().unwrap(), "Failed over");
     let messages = seen.approval_messages.lock().unwrap();
     assert!(

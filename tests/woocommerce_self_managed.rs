@@ -305,15 +305,16 @@ fn failover_on_a_self_managed_mariadb_pair_protects_orders_jobs_and_cache() {
     assert!(done("Gate writes in DR region") < entered("Promote replica"));
     assert!(done("Pause background jobs in old region") < entered("Promote replica"));
     assert!(done("Fence old primary") < entered("Promote replica"));
-    // Then, in this order: promoted, ids reserved, cache flushed, repointed, writes open, DNS,
-    // smoke test, the DR runner started, the state recorded.
+    // DNS moved to DR (gated) beside the promotion; then, in this order: ids reserved, writes
+    // open, smoke test, the DR runner started, the state recorded.
+    assert!(done("Gate writes in DR region") < done("Switch DNS"));
+    assert!(done("Switch DNS") < done("Reserve order ids"));
+    assert!(done("Flush DR cache") < done("Open writes"));
+    assert!(done("Repoint app") < done("Open writes"));
     let order = [
         "Promote replica",
         "Reserve order ids",
-        "Flush DR cache",
-        "Repoint app",
         "Open writes",
-        "Switch DNS",
         "Smoke test",
         "Resume background jobs in DR region",
         "Record failed over",

@@ -590,7 +590,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
     let mut running: Vec<Running> = Vec::new();
     let mut finished: Vec<ExecutionReport> = Vec::new();
     let mut answers: Vec<(Millis, String, String)> = Vec::new(); // (at, execution, token)
-    // When DR began to serve, and when the DNS answers naming it last changed.
+                                                                 // When DR began to serve, and when the DNS answers naming it last changed.
     let mut serving_since: Option<(Millis, Millis)> = None;
     let mut last_end: Option<Millis> = None;
     let mut phases: Vec<Phase> = Vec::new();

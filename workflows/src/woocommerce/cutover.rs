@@ -228,8 +228,7 @@ pub(crate) fn promote_and_wait(
                         describe
                             .output(field!(DatabaseStatus.status))
                             .eq_str("rebooting"),
-                        wfc_compiler::dsl::Path::<f64>::raw("$.poll.fast")
-                            .lt(REBOOT_POLLS as f64),
+                        wfc_compiler::dsl::Path::<f64>::raw("$.poll.fast").lt(REBOOT_POLLS as f64),
                     ]),
                     &fast,
                 )

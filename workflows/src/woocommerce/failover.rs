@@ -411,8 +411,20 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     // Before anyone writes to the promoted database: new ids above any the lost primary used,
     // an empty object cache (it may hold what the old primary had and the replica never got),
     // the app on the promoted endpoint (unchanged for an RDS instance). Then writes open.
-    let reserve = shop::reserve_order_ids(&wf, stack, sites.secondary, sites.s, &branch("Reserve order ids"));
-    let flush = shop::flush_cache(&wf, "Flush DR cache", sites.secondary, sites.s, &branch("Flush DR cache"));
+    let reserve = shop::reserve_order_ids(
+        &wf,
+        stack,
+        sites.secondary,
+        sites.s,
+        &branch("Reserve order ids"),
+    );
+    let flush = shop::flush_cache(
+        &wf,
+        "Flush DR cache",
+        sites.secondary,
+        sites.s,
+        &branch("Flush DR cache"),
+    );
     let repoint = cutover::repoint_app(
         &wf,
         stack,
@@ -440,7 +452,14 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         ],
         &on_failure,
     );
-    let open = shop::open_writes(&wf, stack, "Open writes", sites.secondary, sites.s, &on_failure);
+    let open = shop::open_writes(
+        &wf,
+        stack,
+        "Open writes",
+        sites.secondary,
+        sites.s,
+        &on_failure,
+    );
     let serving = phase(&wf, "serving", "serving");
     let smoke = shop::smoke_test(&wf, stack, sites.s, &on_failure);
     let resume = shop::resume_jobs(
@@ -568,7 +587,13 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
 /// Fences the old primary (`id`) by `method`, with the maintenance flag on, inside the fence's
 /// Parallel branch; goes on to `then` unless the primary answered and refused (an unreachable
 /// primary is reported, not fatal): then the branch fails with `FenceFailed`.
-fn fence_database(wf: &Workflow, stack: &Stack, id: &str, method: FenceMethod, then: &Step) -> Step {
+fn fence_database(
+    wf: &Workflow,
+    stack: &Stack,
+    id: &str,
+    method: FenceMethod,
+    then: &Step,
+) -> Step {
     let primary = Sites::of(stack).primary;
     let fence = cutover::fence_task(
         wf,
