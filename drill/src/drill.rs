@@ -47,7 +47,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "failback",
-        summary: "primary-db-down, then the old primary returns and the on-call fails back: refused while orders of the gap are unresolved, done once they are handled",
+        summary: "primary-db-down, then the old primary returns and the on-call fails back: refused while orders of the gap are unresolved, done once they are handled, with writes paused no longer than the request's max_write_pause_seconds (--max-write-pause, 900 s) or stopped cleanly",
     },
     Scenario {
         name: "region-down",
