@@ -58,6 +58,11 @@ fn assert_has(all: &str, expected: &str) {
 
 /// Compiles "check the lag, then a Choice on `gate_path` (numeric < 5)" and returns the messages.
 fn gate_on(workflow: &str, gate_path: &str) -> String {
+    gate_after_jsonata(workflow, gate_path, false)
+}
+
+/// [`gate_on`], with a JSONata Choice between the check and the gate when `jsonata` is set.
+fn gate_after_jsonata(workflow: &str, gate_path: &str, jsonata: bool) -> String {
     let wf = Workflow::new(workflow).input::<Input>();
     let check = wf
         .task::<CheckLag>("Check")
@@ -68,7 +73,18 @@ fn gate_on(workflow: &str, gate_path: &str) -> String {
         .choice("Gate")
         .when(Path::<f64>::raw(gate_path).lt(5), &ok)
         .otherwise(&ok);
-    messages(wf.compile(check.next(&gate)))
+    if !jsonata {
+        return messages(wf.compile(check.next(&gate)));
+    }
+    let late = wf
+        .choice("Late")
+        .jsonata()
+        .when(
+            Condition::raw(serde_json::json!({ "Condition": "{% $states.input.limit > 5 %}" })),
+            &ok,
+        )
+        .otherwise(&gate);
+    messages(wf.compile(check.next(&late)))
 }
 
 #[test]
@@ -403,4 +419,12 @@ fn a_type_test_applies_to_a_field_of_any_type() {
         wf.compile(check.next(&gate))
             .unwrap_or_else(|e| panic!("{path}: {}", messages(Err(e))));
     }
+}
+
+/// A JSONata Choice without an `Output` passes its input on as it is: the states after it are
+/// still checked (a JSONPath machine may switch one Choice to JSONata for time arithmetic).
+#[test]
+fn a_jsonata_choice_keeps_the_data_flow_checked_after_it() {
+    let all = gate_after_jsonata("failback", "$.lag.Payload.secnds", true);
+    assert_has(&all, "error[unknown-path]: workflow failback › state \"Gate\" › Choices[0].Variable: $.lag.Payload.secnds does not exist in this state's input: $.lag.Payload has no secnds");
 }

@@ -47,7 +47,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "failback",
-        summary: "primary-db-down, then the old primary returns and the on-call fails back: refused while orders of the gap are unresolved, done once they are handled",
+        summary: "primary-db-down, then the old primary returns and the on-call fails back: refused while orders of the gap are unresolved, done once they are handled, with writes paused no longer than the request's max_write_pause_seconds (--max-write-pause, 900 s) or stopped cleanly",
     },
     Scenario {
         name: "region-down",
@@ -154,6 +154,10 @@ pub struct DrillOptions {
     pub faults: Vec<crate::faults::Fault>,
     /// Record the executions' histories (the phases come from them); a campaign does without.
     pub history: bool,
+    /// The failback request's `max_write_pause_seconds`: a 15-minute maintenance window by
+    /// default (an RDS failback pauses writes ~9 min: lag 0 on the 1-minute metric, then the
+    /// 6-minute promotion).
+    pub failback_max_write_pause_seconds: u32,
 }
 
 impl DrillOptions {
@@ -172,11 +176,6 @@ impl DrillOptions {
                         .join(", ")
                 )
             })?;
-        if scenario == "failback" && stack != "rds" {
-            return Err(format!(
-                "the failback scenario is modelled for the rds stack only (the {stack} stack's failback needs an Aurora switchover or a re-seeded self-managed replica, which the world does not model yet)"
-            ));
-        }
         if !SCENARIOS.iter().any(|s| s.name == scenario) {
             return Err(format!(
                 "no scenario `{scenario}`; `wfc drill --list` shows them: {}",
@@ -205,6 +204,7 @@ impl DrillOptions {
             baseline: false,
             faults: Vec::new(),
             history: true,
+            failback_max_write_pause_seconds: 900,
         })
     }
 }
@@ -646,7 +646,23 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         };
         if restore.is_some_and(|r| r == t || (r < t && !restored)) {
             restored = true;
-            world.lock().expect("world").restore_database(&primary_db);
+            let mut w = world.lock().expect("world");
+            // To fail back, an Aurora or self-managed old primary replicates from the serving
+            // database again (an RDS one stays fenced: the failback creates a new replica). The
+            // on-call keeps the reconciliation report of the orders only it held first: the
+            // failback's own report cannot see them once it caught up.
+            if options.scenario == "failback"
+                && !matches!(stack.primary().1.database, Database::RdsInstance { .. })
+            {
+                let serving = w.site(&dr).db_instance.clone();
+                let gap = w.rejoin_as_replica(&primary_db, &serving);
+                w.note(format!(
+                    "on-call's reconciliation report before {primary_db} rejoins: {} order(s) only it holds",
+                    gap.len()
+                ));
+                w.gap_report.extend(gap);
+            }
+            w.restore_database(&primary_db);
         }
         if options.scenario == "region-returns" && !restored {
             let back = finished
@@ -809,7 +825,14 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         // Failback: the on-call starts it once the old primary is back, and again with the
         // gap's orders handled when it is refused for them.
         if options.scenario == "failback" {
-            failback_steps(&world, &mut failback, t, operator, &stack);
+            failback_steps(
+                &world,
+                &mut failback,
+                t,
+                operator,
+                &stack,
+                options.failback_max_write_pause_seconds,
+            );
         }
         // Executions that ended.
         let mut still = Vec::new();
@@ -896,7 +919,15 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         } else {
             0
         };
-        let quiet = running.is_empty() && answers.is_empty() && world_now >= settle;
+        // A promotion a stopped failback left running ends before the drill does: its
+        // standalone must be seen to stay read-only.
+        let promoting = world
+            .lock()
+            .expect("world")
+            .instances
+            .values()
+            .any(|i| i.promotion.is_some() || i.global_failover.is_some());
+        let quiet = running.is_empty() && answers.is_empty() && world_now >= settle && !promoting;
         if quiet {
             if let Some(end) = last_end {
                 if world_now >= end + 2 * ttl + 60_000 && t >= end {
@@ -1049,20 +1080,27 @@ struct FailbackState {
     attempts: u32,
     last_refusal: Option<(Millis, String)>,
     seen_ended: usize,
+    /// Refused or stopped for its write pause: not started again.
+    given_up: bool,
 }
 
 /// The on-call's failback (`wfc failback start`): once the old primary has been back for
 /// `operator_response`; after a refusal, again `operator_response` later: with the gap's orders
 /// handled (the report's ids) when refused for them, as it was otherwise (a region not yet
-/// healthy). At most five attempts.
+/// healthy). At most five attempts; none after a failback refused or stopped for its write pause
+/// (that takes a longer maintenance window, another day).
 fn failback_steps(
     world: &Arc<Mutex<World>>,
     f: &mut FailbackState,
     t: Millis,
     operator: Millis,
     stack: &Stack,
+    max_write_pause_seconds: u32,
 ) {
     let mut w = world.lock().expect("world");
+    if f.given_up {
+        return;
+    }
     if f.restored_at.is_none() {
         f.restored_at = w
             .timeline
@@ -1097,6 +1135,12 @@ fn failback_steps(
                     .iter()
                     .rev()
                     .any(|n| n.subject.contains("failback.unreconciled") && n.at >= t - 10_000);
+                let pause = w.notifications.iter().rev().any(|n| {
+                    (n.subject.contains("failback.write_pause_too_short")
+                        || n.subject.contains("failback.stopped"))
+                        && n.at >= t - 10_000
+                });
+                f.given_up |= pause;
                 let why = if unreconciled {
                     "unreconciled"
                 } else {
@@ -1138,7 +1182,7 @@ fn failback_steps(
         "incident_id": incident,
         "requested_by": "on-call (drill)",
         "reason": "the primary region is back",
-        "max_write_pause_seconds": 300,
+        "max_write_pause_seconds": max_write_pause_seconds,
         "handled_order_ids": handled,
         "gap_reconciled": false,
     });
@@ -1279,11 +1323,13 @@ fn report(
         );
         w.violate(crate::invariants::NOTHING_LOST, state);
     }
-    // A failback pauses writes (its first gate) until they open in the primary region: no
-    // longer than the request's max_write_pause_seconds, unless it stopped (and said so).
+    // A failback pauses writes (its first gate) until they open again, in the primary region or,
+    // when it stops, in the serving one: no longer than the request's max_write_pause_seconds.
+    // One that stops leaves the shop as it was: the serving region takes orders and the recorded
+    // state says it serves (told: the failure-notified check below).
     for e in executions
         .iter()
-        .filter(|e| e.status == "SUCCEEDED" && e.name.starts_with("failback"))
+        .filter(|e| e.status != "RUNNING" && e.name.starts_with("failback"))
     {
         let of = |activity: &'static str| {
             tasks
@@ -1302,14 +1348,39 @@ fn report(
         if let (Some(paused), Some(opened), Some(max)) = (paused, opened, max) {
             if opened - paused > max {
                 let state = format!(
-                    "{} paused writes for {:.0} s (from {:.0} s to {:.0} s; max_write_pause_seconds {max:.0}) and went on",
+                    "{} paused writes for {:.0} s (from {:.0} s to {:.0} s; max_write_pause_seconds {max:.0}) and {}",
                     e.name,
                     opened - paused,
                     paused,
-                    opened
+                    opened,
+                    if e.status == "SUCCEEDED" { "went on" } else { "stopped late" }
                 );
                 w.violate(crate::invariants::FAILBACK_PAUSE, state);
             }
+        }
+        if e.status == "SUCCEEDED" || paused.is_none() {
+            continue;
+        }
+        let recorded = w
+            .ssm
+            .get(&(dr.to_string(), stack.app.state_parameter.clone()))
+            .and_then(|(v, _)| serde_json::from_str::<Value>(v).ok())
+            .unwrap_or(Value::Null);
+        let reopened = opened.is_some_and(|o| paused.is_some_and(|p| o > p));
+        if !reopened
+            || !serves_from(w, dr)
+            || recorded["active_region"] != dr
+            || recorded["status"] != "idle"
+        {
+            let state = format!(
+                "{} stopped ({}) after pausing writes and left: writes {}, {dr} {}, recorded state {}",
+                e.name,
+                e.error.clone().unwrap_or_default(),
+                if reopened { "reopened" } else { "still paused" },
+                if serves_from(w, dr) { "takes orders" } else { "takes no orders" },
+                recorded
+            );
+            w.violate(crate::invariants::FAILBACK_PAUSE, state);
         }
     }
     // A failed execution told people: a notification of its incident while it ran (its failure

@@ -719,6 +719,42 @@ impl World {
         crate::invariants::check(self);
     }
 
+    /// The old primary `id` rejoins as a replica of `source` (the database that serves now)
+    /// before it takes connections: Aurora resynchronises a recovered old primary cluster from
+    /// the writer and adds it back as a secondary; a self-managed server is re-seeded from
+    /// `source` by the on-call, started read-only, its replication pointed at `source`. Either
+    /// way it then holds what `source` holds; the orders only it held (the failover's
+    /// replication gap) are returned, for the reconciliation report taken before.
+    pub fn rejoin_as_replica(&mut self, id: &str, source: &str) -> Vec<u64> {
+        let Some(src) = self.instances.get(source) else {
+            return Vec::new();
+        };
+        let (orders, auto_increment) = (src.orders.clone(), src.auto_increment);
+        let Some(i) = self.instances.get_mut(id) else {
+            return Vec::new();
+        };
+        let gap: Vec<u64> = i
+            .orders
+            .keys()
+            .filter(|o| !orders.contains_key(o))
+            .copied()
+            .collect();
+        i.orders = orders;
+        i.auto_increment = auto_increment;
+        i.source = Some(source.to_string());
+        i.io_running = true;
+        i.source_lost_at = None;
+        i.relay.clear();
+        if i.global_read_only.is_some() {
+            i.global_read_only = Some(true);
+        }
+        self.note(format!(
+            "{id} rejoins as a replica of {source}, re-seeded from it ({} order(s) only it held)",
+            gap.len()
+        ));
+        gap
+    }
+
     pub fn promote(&mut self, id: &str) -> Result<(), String> {
         let reboot = secs(self.lat.get("promote") - self.lat.get("promote_reboot"));
         let done = secs(self.lat.get("promote"));
@@ -819,10 +855,13 @@ impl World {
             .collect();
         for id in due {
             let global = self.instances[&id].global_cluster.clone();
+            // A switchover keeps the old writer replicating, as a secondary; a failover leaves
+            // it behind (it may not even answer).
+            let switchover = self.instances[&id].global_change_event.0 == "RDS-EVENT-0185";
             for other in self.instances.values_mut() {
                 if other.id != id && other.global_cluster == global {
                     other.source = Some(id.clone());
-                    other.io_running = false;
+                    other.io_running = switchover;
                 }
             }
             let i = self.instances.get_mut(&id).expect("exists");

@@ -27,6 +27,9 @@ pub struct Args {
     /// to see an invariant catch it.
     #[arg(long, default_value = "as-built")]
     variant: String,
+    /// The on-call's failback request: its `max_write_pause_seconds` (scenario `failback`).
+    #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+    max_write_pause: u32,
     /// Also run the same outage under another design and print both side by side: `article`
     /// (../shared/seeds/: a 300 s alarm period × 2, one promote call, TTL 300, no fencing, no
     /// write gate).
@@ -99,6 +102,7 @@ pub fn run(args: Args) -> u8 {
             return UNUSABLE;
         }
     };
+    options.failback_max_write_pause_seconds = args.max_write_pause;
     for spec in &args.fault {
         match wfc_drill::faults::Fault::parse(spec) {
             Ok(f) => options.faults.push(f),

@@ -57,7 +57,7 @@ pub fn example_input(name: &str, stack: &Stack) -> Option<serde_json::Value> {
             "incident_id": "INC-2024-0042",
             "requested_by": "sre-oncall@example.com",
             "reason": format!("{primary} is healthy again; return the shop to its primary region"),
-            "max_write_pause_seconds": 300,
+            "max_write_pause_seconds": 900,
             "handled_order_ids": [],
             "gap_reconciled": false
         }),

@@ -590,6 +590,14 @@ impl Flow<'_, '_> {
         let label = state_label(&scope.label, name);
         let language = state.common().query_language.unwrap_or(self.language);
         if language == QueryLanguage::JSONata {
+            // A JSONata Choice without an `Output` passes its input on as it is.
+            if let State::Choice(choice) = state {
+                if choice.common.output.is_none()
+                    && choice.choices.iter().all(|r| r.output.is_none())
+                {
+                    return input.clone();
+                }
+            }
             return Shape::Any;
         }
         let common = state.common();

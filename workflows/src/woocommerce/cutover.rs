@@ -26,8 +26,17 @@ pub(crate) struct Segment {
     pub end: Step,
 }
 
+/// [`promote_and_wait`]'s segment, with the poll loop's count and the deadline's choice it goes
+/// on to, so that a caller can put its own check between them (failback's write pause).
+pub(crate) struct PromotionWait {
+    pub start: Step,
+    pub end: Step,
+    pub counted: Step,
+    pub deadline: Step,
+}
+
 /// How often the promoted database is polled.
-const POLL_SECONDS: u64 = 30;
+pub(crate) const POLL_SECONDS: u64 = 30;
 /// How often once an RDS promotion has reached its reboot, its last minute or so ("RDS reboots
 /// the DB instance before making it available"): the poll's slack is orchestration overhead on
 /// the critical path, so it is kept to a second where the end is near.
@@ -112,7 +121,7 @@ pub(crate) fn promote_and_wait(
     promotion: &Promotion,
     deadline_minutes: u32,
     on_failure: &Step,
-) -> Segment {
+) -> PromotionWait {
     let start = phase(wf, "promote", "promote");
     let describe_input = promotion.describe_input(region);
     let promote = match promotion {
@@ -254,7 +263,12 @@ pub(crate) fn promote_and_wait(
         .next(&wait)
         .next(&describe)
         .next(&writable);
-    Segment { start, end }
+    PromotionWait {
+        start,
+        end,
+        counted: count,
+        deadline: over,
+    }
 }
 
 /// Waits up to one poll interval for the database event: a timeout is the ordinary way on (to

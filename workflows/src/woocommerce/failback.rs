@@ -8,6 +8,12 @@
 //! scale the primary up; repoint the app, open writes, switch DNS, smoke test; resume background
 //! jobs in the primary; scale the secondary down; re-create the DR replica; record; notify. Aurora
 //! stacks skip the replica steps: the global cluster keeps its members and switches over.
+//!
+//! Writes stay paused no longer than the request's `max_write_pause_seconds`: a limit shorter than
+//! the promotion is refused before anything changes; the promotion starts only if the pause left
+//! has room for it; an RDS promotion still running when the next poll would pass the limit is
+//! left behind. Stopping reopens the secondary (its database writable, maintenance off, jobs
+//! resumed, writes open), records it as serving and says why and what is true now.
 
 use super::cutover::{self, Promotion};
 use super::{failure_chain, guard, notify, phase, shop, stop_with, Sites};
@@ -33,6 +39,42 @@ const INCIDENT: &str = "$.incident_id";
 const NEW_REPLICA_POLL: (u64, u64) = (60, 60);
 /// How often, and how many times, lag 0 is checked once writes are stopped.
 const LAG_ZERO_POLL: (u64, u64) = (10, 30);
+
+/// Room for the steps that follow a promotion up to open writes, or that reopen the serving
+/// region when the failback stops: a few API calls each, with their retries.
+const STEPS_SECONDS: u64 = 30;
+
+/// How long the promotion in the primary region typically takes, and what it is: the part of
+/// the write pause no request can shorten (../shared/reference/latency-model.md §9:
+/// PromoteReadReplica 360 s, SwitchoverGlobalCluster 180 s; a self-managed replica stops
+/// replicating at once).
+fn promotion_seconds(stack: &Stack) -> (u64, &'static str) {
+    match &stack.primary().1.database {
+        Database::RdsInstance { .. } => (360, "an RDS promotion typically takes 6 min"),
+        Database::AuroraGlobal { .. } => (180, "an Aurora global switchover typically takes 3 min"),
+        Database::SelfManaged { .. } => (0, "a self-managed promotion takes seconds"),
+    }
+}
+
+/// The shortest `max_write_pause_seconds` this stack's failback can keep: the promotion, the
+/// poll that sees it done, and the steps up to open writes. A shorter request is refused before
+/// anything changes.
+pub fn min_write_pause_seconds(stack: &Stack) -> u64 {
+    promotion_seconds(stack).0 + cutover::POLL_SECONDS + STEPS_SECONDS
+}
+
+/// A JSONata Choice (Step Functions' JSONPath has no time arithmetic): `stop` when fewer than
+/// `needed` seconds of the request's write pause are left (the pause began with the fence
+/// phase), else `then`.
+fn unless_pause_left(wf: &Workflow, name: &str, needed: u64, stop: &Step, then: &Step) -> Step {
+    let condition = format!(
+        "{{% ($toMillis($states.context.State.EnteredTime) - $toMillis($states.input.phases.fence.at)) / 1000 + {needed} > $states.input.validation.Payload.request.max_write_pause_seconds %}}"
+    );
+    wf.choice(name)
+        .jsonata()
+        .when(Condition::raw(json!({ "Condition": condition })), stop)
+        .otherwise(then)
+}
 
 pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     let sites = Sites::of(stack);
@@ -113,6 +155,38 @@ stack,
     // The gap is reconciled before anything is recorded or changed: a refused failback leaves the
     // state as the failover left it, so it can be started again once the orders are handled.
     let reconcile_start = phase(&wf, "reconcile", "reconcile");
+    // A limit the promotion alone overruns is refused before the replica is created (half an
+    // hour) and writes are paused for nothing.
+    let min_pause = min_write_pause_seconds(stack);
+    let max_pause = validate
+        .output(field!(ValidateRequestOutput.request))
+        .at(field!(FailbackRequest.max_write_pause_seconds));
+    let too_short = notify(
+        &wf,
+        stack,
+        "Notify write pause too short",
+        INCIDENT,
+        "failback.write_pause_too_short",
+        Severity::Warning,
+        json!(format!(
+            "States.Format('No failback of {shop}: the request allows writes to be paused {{}} s, and this failback pauses them at least {min_pause} s ({what}, then a poll and the steps up to open writes). Nothing was changed; {s} still serves. Start it again with max_write_pause_seconds of at least {min_pause}.', {limit})",
+            shop = stack.shop.name,
+            what = promotion_seconds(stack).1,
+            s = sites.secondary,
+            limit = max_pause.as_str(),
+        )),
+        json!({ "request.$": "$.request" }),
+        &on_failure,
+    );
+    too_short.next(wf.fail(
+        "Write pause too short",
+        "WritePauseTooShort",
+        "max_write_pause_seconds is shorter than this stack's failback can keep writes paused",
+    ));
+    let pause_possible = wf
+        .choice("Write pause possible")
+        .when(max_pause.lt(min_pause as f64), &too_short)
+        .otherwise(&reconcile_start);
     let valid = wf
         .choice("Request valid")
         .when(
@@ -122,7 +196,7 @@ stack,
                     .is_true(),
                 Path::<String>::raw("$.request.target_region").eq_str(sites.primary),
             ]),
-            &reconcile_start,
+            &pause_possible,
         )
         .otherwise(&invalid);
 
@@ -233,6 +307,29 @@ stack,
         policy.promotion_deadline_minutes,
         &on_failure,
     );
+    // The write pause: the promotion starts only if the request's limit leaves room for it, the
+    // poll that sees it done and the steps up to open writes; otherwise, and when an RDS
+    // promotion runs so long that the next poll would pass the limit, the failback stops and the
+    // secondary serves again. (An Aurora switchover cannot be called back once started, and a
+    // self-managed promotion is done in seconds: they are judged before they start only.)
+    let stop = stop_in_secondary(&wf, stack, &sites, &rds, &on_failure);
+    let promote_in_time = unless_pause_left(
+        &wf,
+        "Write pause left for the promotion",
+        min_write_pause_seconds(stack),
+        &stop,
+        &promote.start,
+    );
+    if let Promotion::Instance(_) = promotion {
+        let in_time = unless_pause_left(
+            &wf,
+            "Write pause left",
+            cutover::POLL_SECONDS + STEPS_SECONDS,
+            &stop,
+            &promote.deadline,
+        );
+        promote.counted.next(&in_time);
+    }
     let after_fence = match cutover::await_lag_zero(
         &wf,
         stack,
@@ -243,10 +340,10 @@ stack,
     ) {
         Some(sync) => {
             let sync_phase = phase(&wf, "in sync", "in_sync");
-            sync_phase.next(&sync).next(&promote.start);
+            sync_phase.next(&sync).next(&promote_in_time);
             sync_phase
         }
-        None => promote.start.clone(),
+        None => promote_in_time.clone(),
     };
     let fence_phase = phase(&wf, "fence", "fence");
     let gate_secondary = shop::gate_writes(
@@ -507,6 +604,144 @@ stack,
     );
     record_start.next(&after_valid);
     wf.compile(start.next(&validate).next(&valid))
+}
+
+/// Stops a failback whose write pause would outrun the request's limit, and leaves the shop as
+/// it was before the pause: the secondary's database writable again, its maintenance mode off,
+/// its background jobs resumed, its writes open; the state recorded (the secondary serves,
+/// idle); a notification of why and of what is true now; then the execution fails with
+/// `WritePauseLimit`. The primary region stays gated: nothing serves there.
+fn stop_in_secondary(
+    wf: &Workflow,
+    stack: &Stack,
+    sites: &Sites,
+    rds: &Option<(String, CreateReplicaInput, String)>,
+    on_failure: &Step,
+) -> Step {
+    use wfc_activities::promote_replica::{PromoteReplica, PromoteReplicaInput};
+    let start = phase(wf, "stopped", "stopped");
+    // The fence made the serving database read-only (RDS: its parameter group; self-managed:
+    // the server); Aurora's fence is the maintenance flag alone.
+    let (reopen, primary_now) = match (&sites.s.database, &sites.p.database) {
+        (
+            Database::RdsInstance {
+                instance_id,
+                parameter_group,
+                ..
+            },
+            Database::RdsInstance {
+                instance_id: old, ..
+            },
+        ) => (
+            Some(cutover::allow_writes(
+                wf,
+                "Reopen serving database",
+                sites.secondary,
+                instance_id,
+                parameter_group.clone(),
+                on_failure,
+            )),
+            format!(
+                "{new} in {p} is still a replica of {instance_id}, or, if its promotion had begun, a standalone that its parameter group keeps read-only; nothing uses it: delete it before failing back again. {old} stays fenced.",
+                new = rds.as_ref().map_or("the new replica", |r| r.0.as_str()),
+                p = sites.primary,
+            ),
+        ),
+        (Database::SelfManaged { server_id, .. }, Database::SelfManaged { server_id: old, .. }) => (
+            Some(
+                guard(
+                    wf,
+                    wf.task::<PromoteReplica>("Reopen serving database").input(
+                        &PromoteReplicaInput {
+                            db_instance_id: server_id.clone(),
+                            region: Some(sites.secondary.into()),
+                            backup_retention_days: None,
+                            self_managed: Some(
+                                shop::connection(stack, sites.secondary, sites.s).0,
+                            ),
+                        },
+                        &[],
+                    ),
+                    on_failure,
+                )
+                .result_path("$.reopened")
+                .step_handle(),
+            ),
+            format!("{old} in {} is still a replica of {server_id}.", sites.primary),
+        ),
+        _ => (
+            None,
+            format!(
+                "The global cluster was not switched over: {} is still its secondary.",
+                sites.primary
+            ),
+        ),
+    };
+    let maintenance_off = cutover::maintenance(
+        wf,
+        stack,
+        "Leave maintenance mode in secondary region",
+        sites.secondary,
+        false,
+        on_failure,
+    );
+    let resume = shop::resume_jobs(
+        wf,
+        "Resume background jobs in secondary region",
+        sites.secondary,
+        sites.s,
+        on_failure,
+    );
+    let open = shop::open_writes(
+        wf,
+        stack,
+        "Open writes in secondary region",
+        sites.secondary,
+        sites.s,
+        on_failure,
+    );
+    let record = cutover::record(
+        wf,
+        stack,
+        "Record still in secondary region",
+        sites.secondary,
+        DrStatus::Idle,
+        INCIDENT,
+        Some(sites.secondary),
+        on_failure,
+    );
+    let told = notify(
+        wf,
+        stack,
+        "Notify failback stopped",
+        INCIDENT,
+        "failback.stopped",
+        Severity::Critical,
+        json!(format!(
+            "States.Format('Failback of {shop} stopped (incident {{}}): writes would have stayed paused longer than max_write_pause_seconds ({{}} s). {s} serves again: its database is writable, its writes and background jobs are open. {primary_now} Writes stay gated in {p}. Start the failback again with a longer limit, in a maintenance window.', $.incident_id, $.validation.Payload.request.max_write_pause_seconds)",
+            shop = stack.shop.name,
+            s = sites.secondary,
+            p = sites.primary,
+        )),
+        json!({ "phases.$": "$.phases" }),
+        on_failure,
+    );
+    let failed = wf.fail(
+        "Failback stopped",
+        "WritePauseLimit",
+        "writes would have stayed paused longer than max_write_pause_seconds: the failback stopped and the secondary region serves again",
+    );
+    match &reopen {
+        Some(reopen) => start.next(reopen).next(&maintenance_off),
+        None => start.next(&maintenance_off),
+    };
+    maintenance_off
+        .next(&resume)
+        .next(&open)
+        .next(&record)
+        .next(&told)
+        .next(&failed);
+    start
 }
 
 /// The reconciliation report of the failover's replication gap, before anything is cut back:
