@@ -4,7 +4,8 @@
 //! old region's background jobs, fence the old database); scale DR compute; promote and wait until
 //! writable; reserve order ids; flush the DR cache; repoint the app; open writes; switch DNS; smoke
 //! test; resume background jobs in DR; record the state; the reconciliation report when the old
-//! primary answers; notify with a summary.
+//! primary answers; notify with a summary; then, if the old region did not answer its fence,
+//! wait for it and fence it when it answers.
 
 use super::cutover::{self, Promotion};
 use super::{failure_chain, guard, notify, phase, shop, Sites};
@@ -23,7 +24,7 @@ use wfc_activities::failover_global_cluster::GlobalMode;
 use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
 use wfc_activities::notify::Severity;
 use wfc_activities::record_state::DrStatus;
-use wfc_compiler::dsl::{CompileError, Compiled, Path, StateBuilder, Step, Workflow};
+use wfc_compiler::dsl::{CompileError, Compiled, Condition, Path, StateBuilder, Step, Workflow};
 use wfc_compiler::field;
 use wfc_stack::{Approval, Database, Fence, OnApprovalTimeout, Stack};
 
@@ -357,6 +358,8 @@ stack,
         &on_failure,
     );
     let done = wf.succeed("Failed over");
+    // What the old region did not let us fence (it did not answer) is fenced when it answers.
+    let fence_late = fence_when_back(&wf, stack, &sites, &done, &on_failure);
 
     // Approval, when the policy asks for a person, once the RPO gate is open.
     let after_gate = match policy.approval {
@@ -427,7 +430,7 @@ stack,
         .next(&resume)
         .next(&record_done)
         .next(&reconcile.start);
-    reconcile.end.next(&summary).next(&done);
+    reconcile.end.next(&summary).next(&fence_late);
     confirmed_phase.next(&flap).next(&guard_choice);
     wf.compile(start.next(&confirm).next(&confirmed))
 }
@@ -526,4 +529,163 @@ fn reconcile_report(wf: &Workflow, stack: &Stack, sites: &Sites) -> cutover::Seg
         start: describe.start,
         end: report.end,
     }
+}
+
+/// Probes of the old region after the failover, one a minute: up to 2 h when a probe fails at
+/// once, 4 h when it waits out the fence's 60 s timeout (within the failover's 6 h timeout).
+const OLD_REGION_PROBES: u32 = 120;
+const OLD_REGION_PROBE_SECONDS: u64 = 60;
+
+/// The old region's fence, finished when the region answers again. A fence that could not reach
+/// the old region (a whole region down, a dead database host) is not a fence: when it returns,
+/// its database is writable (nothing set `read_only`), its job runner runs, its load balancer
+/// takes writes. The failover, which knows what it could not do, waits for it (after the summary,
+/// so the on-call hears at once that the shop serves) and fences it within a minute of its
+/// return: a visible running execution, trusted more than the 30-minute preflight (a check that
+/// changes nothing) and than a person remembering at 3 a.m. Fenced at once: straight to `done`.
+fn fence_when_back(
+    wf: &Workflow,
+    stack: &Stack,
+    sites: &Sites,
+    done: &Step,
+    on_failure: &Step,
+) -> Step {
+    let old = sites.primary.replace('-', "_");
+    let not_done = |what: &str| Path::<bool>::raw(&format!("$.{what}.{old}.done")).is_present();
+    // The probe: the fence itself (it reports `unreachable` within its timeout), or, on Aurora
+    // (which demotes the old writer itself), the old region's maintenance flag.
+    let (database_unfenced, probe, unanswered) =
+        match cutover::fence_method(stack, sites.primary, sites.p) {
+            Some((id, method)) => {
+                let method = match (&stack.policy.fence, &sites.p.database) {
+                    (Fence::Stop, Database::RdsInstance { .. }) => FenceMethod::Stop,
+                    (Fence::Isolate { security_group_ids }, Database::RdsInstance { .. }) => {
+                        FenceMethod::Isolate {
+                            security_group_ids: security_group_ids.clone(),
+                        }
+                    }
+                    _ => method,
+                };
+                let outcome = |s: &str| Path::<String>::raw("$.fence.Payload.outcome").eq_str(s);
+                let fence = cutover::fence_task(
+                    wf,
+                    stack,
+                    "Fence old primary again",
+                    sites.primary,
+                    &id,
+                    method,
+                    on_failure,
+                );
+                let fence = fence.step_handle();
+                let probe = cutover::Segment {
+                    start: fence.clone(),
+                    end: fence,
+                };
+                (!outcome("fenced"), probe, outcome("unreachable"))
+            }
+            None => {
+                use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
+                let maintenance = wf
+                    .task::<SetMaintenance>("Maintenance mode in old region again")
+                    .input(
+                        &SetMaintenanceInput {
+                            parameter_name: stack.app.maintenance_parameter.clone(),
+                            on: true,
+                            region: Some(sites.primary.into()),
+                        },
+                        &[],
+                    )
+                    .result_path("$.old_maintenance");
+                let maintenance = shop::best_effort(wf, maintenance, "$.old_maintenance");
+                // Not set: the best-effort step noted its failure there instead of the result.
+                let unfenced = !Path::<bool>::raw("$.old_maintenance.Payload").is_present();
+                (unfenced.clone(), maintenance, unfenced)
+            }
+        };
+    let start_waiting = wf
+        .pass("Start waiting for old region")
+        .result(json!({ "count": 0 }))
+        .result_path("$.old_region_poll");
+    let fenced = wf
+        .choice("Old region fenced")
+        .when(
+            Condition::or([database_unfenced, not_done("jobs"), not_done("gates")]),
+            &start_waiting,
+        )
+        .otherwise(done);
+    let wait = wf.wait_seconds("Wait for old region", OLD_REGION_PROBE_SECONDS);
+    let count = wf
+        .pass("Count old region probe")
+        .parameters(json!({ "count.$": "States.MathAdd($.old_region_poll.count, 1)" }))
+        .result_path("$.old_region_poll");
+    let given_up = notify(
+        wf,
+        stack,
+        "Notify old region not fenced",
+        INCIDENT,
+        "failover.old_region_not_fenced",
+        Severity::Critical,
+        json!(format!(
+            "{} in {} did not answer for hours after the failover and is not fenced: when it returns, fence its database and pause its job runner by hand, or fail back (which stops the old primary first).",
+            stack.shop.name, sites.primary
+        )),
+        json!({
+            "fence.$": "$.fence.Payload",
+            "background_jobs.$": format!("$.jobs.{old}"),
+            "write_gate.$": format!("$.gates.{old}"),
+        }),
+        on_failure,
+    );
+    given_up.next(done);
+    let deadline = wf
+        .choice("Old region probes left")
+        .when(
+            Path::<f64>::raw("$.old_region_poll.count").ge(f64::from(OLD_REGION_PROBES)),
+            &given_up,
+        )
+        .otherwise(&wait);
+    let pause = shop::try_pause_jobs(
+        wf,
+        "Pause background jobs in old region again",
+        sites.primary,
+        sites.p,
+    );
+    let gate = shop::try_gate_writes(
+        wf,
+        stack,
+        "Gate writes in old region again",
+        sites.primary,
+        sites.p,
+    );
+    let fenced_late = notify(
+        wf,
+        stack,
+        "Notify old region fenced late",
+        INCIDENT,
+        "failover.old_region_fenced_late",
+        // Until now it held a writable database and a running job runner: people must check
+        // what it did in between.
+        Severity::Critical,
+        json!(format!(
+            "States.Format('{} in {} answers again after the failover and was fenced late (database: {{}}); job runner and write gate in the details. Check what it did before the fence; the failback makes the reconciliation report.', $.fence.Payload.outcome)",
+            stack.shop.name, sites.primary
+        )),
+        json!({
+            "fence.$": "$.fence.Payload",
+            "background_jobs.$": format!("$.jobs.{old}"),
+            "write_gate.$": format!("$.gates.{old}"),
+        }),
+        on_failure,
+    );
+    fenced_late.next(done);
+    let answers = wf
+        .choice("Old region answers")
+        .when(unanswered, &count)
+        .otherwise(&pause.start);
+    start_waiting.next(&wait).next(&probe.start);
+    probe.end.next(&answers);
+    count.next(&deadline);
+    pause.end.next(&gate.start);
+    gate.end.next(&fenced_late);
+    fenced
 }
