@@ -489,6 +489,29 @@ fn a_region_that_stays_down_is_reported_unfenced() {
     );
 }
 
+/// A pause of the old region's job runner lost to a fault (a Lambda timeout, then the retries
+/// spent) while that region answers: the failover pauses it again a minute after its summary,
+/// though the old database host (self-managed, dead) never answers its fence.
+#[test]
+fn a_job_pause_lost_to_a_fault_is_done_again() {
+    let mut options = DrillOptions::new("primary-db-down", "self-managed", 1).unwrap();
+    options.faults =
+        vec![
+            wfc_drill::faults::Fault::parse("Pause background jobs in old region:lambda-timeout")
+                .unwrap(),
+        ];
+    let r = drill::run(&options).unwrap();
+    let text = drill::render_text(&r);
+    assert!(r.invariant_violations.is_empty(), "{text}");
+    assert!(
+        r.notifications.iter().any(|n| n["subject"]
+            .as_str()
+            .unwrap()
+            .contains("failover.old_region_not_fenced")),
+        "the dead host is still not fenced, and the on-call is told: {text}"
+    );
+}
+
 /// Job runners: the failover pauses the old region's before it resumes DR's; a failover that does
 /// not leaves both running once the old region is back, past the preflight period.
 #[test]

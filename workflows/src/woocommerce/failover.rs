@@ -531,18 +531,20 @@ fn reconcile_report(wf: &Workflow, stack: &Stack, sites: &Sites) -> cutover::Seg
     }
 }
 
-/// Probes of the old region after the failover, one a minute: up to 2 h when a probe fails at
-/// once, 4 h when it waits out the fence's 60 s timeout (within the failover's 6 h timeout).
-const OLD_REGION_PROBES: u32 = 120;
+/// Probes of the old region after the failover, one a minute plus the probe's own time (each
+/// step in a region that does not answer gives up within a minute): 1 to 3 h, within the
+/// failover's 6 h timeout.
+const OLD_REGION_PROBES: u32 = 60;
 const OLD_REGION_PROBE_SECONDS: u64 = 60;
 
 /// The old region's fence, finished when the region answers again. A fence that could not reach
 /// the old region (a whole region down, a dead database host) is not a fence: when it returns,
 /// its database is writable (nothing set `read_only`), its job runner runs, its load balancer
 /// takes writes. The failover, which knows what it could not do, waits for it (after the summary,
-/// so the on-call hears at once that the shop serves) and fences it within a minute of its
-/// return: a visible running execution, trusted more than the 30-minute preflight (a check that
-/// changes nothing) and than a person remembering at 3 a.m. Fenced at once: straight to `done`.
+/// so the on-call hears at once that the shop serves) and, a probe a minute, fences the database,
+/// pauses the job runner and gates writes there until all three are done: a visible running
+/// execution, trusted more than the 30-minute preflight (a check that changes nothing) and than
+/// a person remembering at 3 a.m. All done at once: straight to `done`.
 fn fence_when_back(
     wf: &Workflow,
     stack: &Stack,
@@ -551,10 +553,9 @@ fn fence_when_back(
     on_failure: &Step,
 ) -> Step {
     let old = sites.primary.replace('-', "_");
-    let not_done = |what: &str| Path::<bool>::raw(&format!("$.{what}.{old}.done")).is_present();
-    // The probe: the fence itself (it reports `unreachable` within its timeout), or, on Aurora
-    // (which demotes the old writer itself), the old region's maintenance flag.
-    let (database_unfenced, probe, unanswered) =
+    // The database: fenced again (it reports `unreachable` within its timeout); on Aurora, which
+    // demotes the old writer itself, the old region's maintenance flag.
+    let (fence, database_fenced): (cutover::Segment, Condition) =
         match cutover::fence_method(stack, sites.primary, sites.p) {
             Some((id, method)) => {
                 let method = match (&stack.policy.fence, &sites.p.database) {
@@ -566,7 +567,6 @@ fn fence_when_back(
                     }
                     _ => method,
                 };
-                let outcome = |s: &str| Path::<String>::raw("$.fence.Payload.outcome").eq_str(s);
                 let fence = cutover::fence_task(
                     wf,
                     stack,
@@ -575,13 +575,16 @@ fn fence_when_back(
                     &id,
                     method,
                     on_failure,
-                );
-                let fence = fence.step_handle();
-                let probe = cutover::Segment {
-                    start: fence.clone(),
-                    end: fence,
-                };
-                (!outcome("fenced"), probe, outcome("unreachable"))
+                )
+                .step_handle();
+                let fenced = Path::<String>::raw("$.fence.Payload.outcome").eq_str("fenced");
+                (
+                    cutover::Segment {
+                        start: fence.clone(),
+                        end: fence,
+                    },
+                    fenced,
+                )
             }
             None => {
                 use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
@@ -597,53 +600,33 @@ fn fence_when_back(
                     )
                     .result_path("$.old_maintenance");
                 let maintenance = shop::best_effort(wf, maintenance, "$.old_maintenance");
-                // Not set: the best-effort step noted its failure there instead of the result.
-                let unfenced = !Path::<bool>::raw("$.old_maintenance.Payload").is_present();
-                (unfenced.clone(), maintenance, unfenced)
+                // Set: the result is there (a failure leaves `done: false` instead).
+                let set = Path::<bool>::raw("$.old_maintenance.Payload").is_present();
+                (maintenance, set)
             }
         };
+    // Paused and gated: the best-effort steps leave `done: false` at their place when they fail.
+    let all_done = || {
+        Condition::and([
+            database_fenced.clone(),
+            !Path::<bool>::raw(&format!("$.jobs.{old}.done")).is_present(),
+            !Path::<bool>::raw(&format!("$.gates.{old}.done")).is_present(),
+        ])
+    };
+    let details = json!({
+        "fence.$": "$.fence.Payload",
+        "background_jobs.$": format!("$.jobs.{old}"),
+        "write_gate.$": format!("$.gates.{old}"),
+    });
     let start_waiting = wf
         .pass("Start waiting for old region")
         .result(json!({ "count": 0 }))
         .result_path("$.old_region_poll");
     let fenced = wf
         .choice("Old region fenced")
-        .when(
-            Condition::or([database_unfenced, not_done("jobs"), not_done("gates")]),
-            &start_waiting,
-        )
-        .otherwise(done);
+        .when(all_done(), done)
+        .otherwise(&start_waiting);
     let wait = wf.wait_seconds("Wait for old region", OLD_REGION_PROBE_SECONDS);
-    let count = wf
-        .pass("Count old region probe")
-        .parameters(json!({ "count.$": "States.MathAdd($.old_region_poll.count, 1)" }))
-        .result_path("$.old_region_poll");
-    let given_up = notify(
-        wf,
-        stack,
-        "Notify old region not fenced",
-        INCIDENT,
-        "failover.old_region_not_fenced",
-        Severity::Critical,
-        json!(format!(
-            "{} in {} did not answer for hours after the failover and is not fenced: when it returns, fence its database and pause its job runner by hand, or fail back (which stops the old primary first).",
-            stack.shop.name, sites.primary
-        )),
-        json!({
-            "fence.$": "$.fence.Payload",
-            "background_jobs.$": format!("$.jobs.{old}"),
-            "write_gate.$": format!("$.gates.{old}"),
-        }),
-        on_failure,
-    );
-    given_up.next(done);
-    let deadline = wf
-        .choice("Old region probes left")
-        .when(
-            Path::<f64>::raw("$.old_region_poll.count").ge(f64::from(OLD_REGION_PROBES)),
-            &given_up,
-        )
-        .otherwise(&wait);
     let pause = shop::try_pause_jobs(
         wf,
         "Pause background jobs in old region again",
@@ -663,29 +646,53 @@ fn fence_when_back(
         "Notify old region fenced late",
         INCIDENT,
         "failover.old_region_fenced_late",
-        // Until now it held a writable database and a running job runner: people must check
-        // what it did in between.
+        // Until now it may have held a writable database and a running job runner: people must
+        // check what it did in between.
         Severity::Critical,
         json!(format!(
             "States.Format('{} in {} answers again after the failover and was fenced late (database: {{}}); job runner and write gate in the details. Check what it did before the fence; the failback makes the reconciliation report.', $.fence.Payload.outcome)",
             stack.shop.name, sites.primary
         )),
-        json!({
-            "fence.$": "$.fence.Payload",
-            "background_jobs.$": format!("$.jobs.{old}"),
-            "write_gate.$": format!("$.gates.{old}"),
-        }),
+        details.clone(),
         on_failure,
     );
     fenced_late.next(done);
-    let answers = wf
-        .choice("Old region answers")
-        .when(unanswered, &count)
-        .otherwise(&pause.start);
-    start_waiting.next(&wait).next(&probe.start);
-    probe.end.next(&answers);
-    count.next(&deadline);
+    let count = wf
+        .pass("Count old region probe")
+        .parameters(json!({ "count.$": "States.MathAdd($.old_region_poll.count, 1)" }))
+        .result_path("$.old_region_poll");
+    let fenced_now = wf
+        .choice("Old region fenced now")
+        .when(all_done(), &fenced_late)
+        .otherwise(&count);
+    let given_up = notify(
+        wf,
+        stack,
+        "Notify old region not fenced",
+        INCIDENT,
+        "failover.old_region_not_fenced",
+        Severity::Critical,
+        json!(format!(
+            "{} in {} is not fenced: it did not answer for an hour or more after the failover. When it returns, fence its database and pause its job runner by hand, or fail back (which stops the old primary first).",
+            stack.shop.name, sites.primary
+        )),
+        details,
+        on_failure,
+    );
+    given_up.next(done);
+    let probes_left = wf
+        .choice("Old region probes left")
+        .when(
+            Path::<f64>::raw("$.old_region_poll.count").ge(f64::from(OLD_REGION_PROBES)),
+            &given_up,
+        )
+        .otherwise(&wait);
+    // The job runner and the gate first: they answer when the region does, even if its
+    // database host does not.
+    start_waiting.next(&wait).next(&pause.start);
     pause.end.next(&gate.start);
-    gate.end.next(&fenced_late);
+    gate.end.next(&fence.start);
+    fence.end.next(&fenced_now);
+    count.next(&probes_left);
     fenced
 }
