@@ -637,11 +637,12 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             // The article's design has no execution to wait for: the old primary returns 30 min
             // after the outage.
             "old-primary-returns" if options.baseline => Some(outage_at + 1_800_000),
-            "old-primary-returns" | "failback" => finished
+            "failback" => finished
                 .iter()
                 .find(|e| e.cut_over)
                 .and_then(|e| e.end_seconds)
                 .map(|end| start + secs(end + 60.0)),
+            "old-primary-returns" => failover_completed(&world).map(|at| at + 60_000),
             _ => None,
         };
         if restore.is_some_and(|r| r == t || (r < t && !restored)) {
@@ -665,11 +666,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             w.restore_database(&primary_db);
         }
         if options.scenario == "region-returns" && !restored {
-            let back = finished
-                .iter()
-                .find(|e| e.cut_over)
-                .and_then(|e| e.end_seconds)
-                .map(|end| start + secs(end + 60.0));
+            let back = failover_completed(&world).map(|at| at + 60_000);
             if back.is_some_and(|b| b <= t) {
                 restored = true;
                 let mut w = world.lock().expect("world");
@@ -961,6 +958,17 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         serving_since,
         &dr,
     ))
+}
+
+/// When the on-call heard that the failover completed (its summary): the old primary or region
+/// returns a minute later. (Not the execution's end: a failover that could not fence the old
+/// region waits for it to answer, to fence it then.)
+fn failover_completed(world: &Arc<Mutex<World>>) -> Option<Millis> {
+    let w = world.lock().expect("world");
+    w.notifications
+        .iter()
+        .find(|n| n.subject.contains("failover.completed"))
+        .map(|n| n.at)
 }
 
 /// The phases of an execution: from each `Phase …` state to the next, and the last to its end.

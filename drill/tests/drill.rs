@@ -166,13 +166,12 @@ fn checkouts_past_a_partial_gate_are_caught() {
 
 /// Every scenario passes its invariants on all three example stacks (RDS, Aurora global,
 /// self-managed), with the same seed; except open findings, held here so they are not lost: a
-/// primary region that returns after a region-down failover brings back an unfenced database (RDS,
-/// self-managed) and a job runner nobody paused; and
-/// a self-managed old primary that was down when the failover fenced it (`SET GLOBAL read_only`
-/// could not reach it, and would not survive a restart anyway) comes back writable, and the old
-/// region's app configuration still names it (only the maintenance flag and the WAF gate stand
-/// between it and writes). RDS keeps `read_only` in the parameter group; Aurora demotes the old
-/// writer itself.
+/// database the failover could not fence because it did not answer (RDS and self-managed in
+/// `region-returns`, self-managed in `old-primary-returns`: `SET GLOBAL read_only` could not reach
+/// the dead host) is writable from the step it answers again until the failover, which waits
+/// for it, fences it seconds later (`a_returning_region_is_fenced_within_a_minute`). No workflow
+/// can act on a database before it answers; RDS keeps `read_only` in the parameter group (set
+/// while only the host was down); Aurora demotes the old writer itself.
 #[test]
 fn every_scenario_holds_its_invariants_on_every_stack() {
     for (stack, _) in drill::STACKS {
@@ -186,10 +185,10 @@ fn every_scenario_holds_its_invariants_on_every_stack() {
                 .collect();
             let expected: Vec<&str> = match (scenario.name, *stack) {
                 ("old-primary-returns", "self-managed") => vec![invariants::TWO_WRITERS],
-                // The region returns with what the failover could not reach while it was down:
-                // its database unfenced (Aurora demoted its writer itself), its job runner on.
-                ("region-returns", "aurora") => vec![invariants::JOBS_ONE_REGION],
-                ("region-returns", _) => vec![invariants::TWO_WRITERS, invariants::JOBS_ONE_REGION],
+                // The region returns with its database unfenced (Aurora demoted its writer
+                // itself) until the failover fences it; its job runner is paused within a minute.
+                ("region-returns", "aurora") => vec![],
+                ("region-returns", _) => vec![invariants::TWO_WRITERS],
                 _ => vec![],
             };
             assert_eq!(
@@ -519,6 +518,135 @@ fn two_alarms_make_one_failover() {
     );
 }
 
+/// A region that returns after a region-down failover brings back what the failover could not
+/// reach while it was down: its database unfenced, its job runner on, its load balancer taking
+/// writes. The failover waits for it (after telling the on-call that the shop serves) and fences
+/// all three within a minute of its return, and says so (critical). The jobs invariant holds on
+/// every stack. The database: writable from the step the region answers until the fence lands,
+/// two seconds later here; on RDS and self-managed that moment breaks "two writers" (reported
+/// once, at the step the region answered), on Aurora not (it demotes its old writer itself).
+#[test]
+fn a_returning_region_is_fenced_within_a_minute() {
+    for stack in ["rds", "aurora", "self-managed"] {
+        let r = drill::run(&DrillOptions::new("region-returns", stack, 7).unwrap()).unwrap();
+        let text = drill::render_text(&r);
+        assert_eq!(r.outcome, "recovered_in_dr", "{stack}: {text}");
+        let back = r
+            .timeline
+            .iter()
+            .find(|(_, what)| what == "region us-east-1 answers again")
+            .map(|(at, _)| *at)
+            .unwrap_or_else(|| panic!("{stack}: the region never returned: {text}"));
+        let late: Vec<(f64, &str)> = r
+            .notifications
+            .iter()
+            .filter(|n| {
+                n["subject"]
+                    .as_str()
+                    .unwrap()
+                    .contains("failover.old_region_fenced_late")
+            })
+            .map(|n| {
+                (
+                    n["at_seconds"].as_f64().unwrap(),
+                    n["message"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(late.len(), 1, "{stack}: {text}");
+        let (at, message) = late[0];
+        assert!(
+            at > back && at <= back + 65.0,
+            "{stack}: back at {back} s, fenced at {at} s"
+        );
+        let database = if stack == "aurora" {
+            "(database: aurora_write_fencing)"
+        } else {
+            "(database: fenced)"
+        };
+        assert!(message.contains(database), "{stack}: {message}");
+        assert!(
+            r.fenced
+                .iter()
+                .any(|f| f.contains("job schedule default/woo-cron-use1 disabled")),
+            "{stack}: {:?}",
+            r.fenced
+        );
+        assert!(
+            r.fenced
+                .iter()
+                .any(|f| f.contains("writes gated at woo-use1")),
+            "{stack}: {:?}",
+            r.fenced
+        );
+        assert!(
+            broken(&r, invariants::JOBS_ONE_REGION).is_empty(),
+            "{stack}: {text}"
+        );
+        let two = broken(&r, invariants::TWO_WRITERS);
+        if stack == "aurora" {
+            assert!(two.is_empty(), "{two:?}");
+        } else {
+            assert_eq!(two.len(), 1, "{stack}: {two:?}");
+            assert!(two[0].contains(&format!("at {back} s")), "{stack}: {two:?}");
+        }
+        assert!(
+            r.executions.iter().all(|e| e.status == "SUCCEEDED"),
+            "{stack}: {text}"
+        );
+    }
+}
+
+/// A region that stays down: the failover waits for it, up to its probe limit, then says the old
+/// region is not fenced and what to do (critical), and ends.
+#[test]
+fn a_region_that_stays_down_is_reported_unfenced() {
+    let r = run("region-down", 7, Variant::AsBuilt, &[]);
+    let subjects: Vec<&str> = r
+        .notifications
+        .iter()
+        .map(|n| n["subject"].as_str().unwrap())
+        .collect();
+    let completed = subjects
+        .iter()
+        .position(|s| s.contains("failover.completed"));
+    let unfenced = subjects
+        .iter()
+        .position(|s| s.contains("failover.old_region_not_fenced"));
+    assert!(
+        completed.is_some() && unfenced > completed,
+        "the on-call hears that the shop serves first: {subjects:?}"
+    );
+    assert!(
+        r.executions.iter().all(|e| e.status == "SUCCEEDED"),
+        "{:?}",
+        r.executions
+    );
+}
+
+/// A pause of the old region's job runner lost to a fault (a Lambda timeout, then the retries
+/// spent) while that region answers: the failover pauses it again a minute after its summary,
+/// though the old database host (self-managed, dead) never answers its fence.
+#[test]
+fn a_job_pause_lost_to_a_fault_is_done_again() {
+    let mut options = DrillOptions::new("primary-db-down", "self-managed", 1).unwrap();
+    options.faults =
+        vec![
+            wfc_drill::faults::Fault::parse("Pause background jobs in old region:lambda-timeout")
+                .unwrap(),
+        ];
+    let r = drill::run(&options).unwrap();
+    let text = drill::render_text(&r);
+    assert!(r.invariant_violations.is_empty(), "{text}");
+    assert!(
+        r.notifications.iter().any(|n| n["subject"]
+            .as_str()
+            .unwrap()
+            .contains("failover.old_region_not_fenced")),
+        "the dead host is still not fenced, and the on-call is told: {text}"
+    );
+}
+
 /// Job runners: the failover pauses the old region's before it resumes DR's; a failover that does
 /// not leaves both running once the old region is back, past the preflight period.
 #[test]
@@ -533,6 +661,10 @@ fn job_runners_in_two_regions_caught_without_the_pause() {
     let found = broken(&r, invariants::JOBS_ONE_REGION);
     assert_eq!(found.len(), 1, "{}", drill::render_text(&r));
     assert!(found[0].contains("us-east-1 and us-west-2"), "{found:?}");
+    // A region that returns: the late pause is what holds it.
+    let r = run("region-returns", 7, Variant::NoJobPause, &[]);
+    let found = broken(&r, invariants::JOBS_ONE_REGION);
+    assert_eq!(found.len(), 1, "{}", drill::render_text(&r));
 }
 
 /// The report page: one self-contained file (no script, no outside resource), its timeline drawn

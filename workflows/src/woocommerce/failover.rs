@@ -4,7 +4,8 @@
 //! old region's background jobs, fence the old database); scale DR compute; promote and wait until
 //! writable; reserve order ids; flush the DR cache; repoint the app; open writes; switch DNS; smoke
 //! test; resume background jobs in DR; record the state; the reconciliation report when the old
-//! primary answers; notify with a summary.
+//! primary answers; notify with a summary; then, if the old region did not answer its fence,
+//! wait for it and fence it when it answers.
 
 use super::cutover::{self, Promotion};
 use super::{concurrently, failure_chain, guard, notify, phase, shop, Branch, Sites};
@@ -23,7 +24,7 @@ use wfc_activities::failover_global_cluster::GlobalMode;
 use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
 use wfc_activities::notify::Severity;
 use wfc_activities::record_state::DrStatus;
-use wfc_compiler::dsl::{CompileError, Compiled, Path, StateBuilder, Step, Workflow};
+use wfc_compiler::dsl::{CompileError, Compiled, Condition, Path, StateBuilder, Step, Workflow};
 use wfc_compiler::field;
 use wfc_stack::{Approval, Database, Fence, OnApprovalTimeout, Stack};
 
@@ -284,7 +285,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         active,
         &branch("Scale DR compute up"),
     );
-    let fenced = wf.pass("Old region fenced");
+    let fenced = wf.pass("Old primary fenced or unreachable");
     let (fence, fence_writes) = match cutover::fence_method(stack, sites.primary, sites.p) {
         Some((id, read_only)) => {
             let method = match (&stack.policy.fence, &sites.p.database) {
@@ -508,6 +509,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &on_failure,
     );
     let done = wf.succeed("Failed over");
+    // What the old region did not let us fence (it did not answer) is fenced when it answers.
+    let fence_late = fence_when_back(&wf, stack, &sites, &done, &on_failure);
 
     // Approval, when the policy asks for a person, once the RPO gate is open.
     let after_gate = match policy.approval {
@@ -578,7 +581,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         .next(&resume)
         .next(&record_done)
         .next(&reconcile.start);
-    reconcile.end.next(&summary).next(&done);
+    reconcile.end.next(&summary).next(&fence_late);
     confirmed_phase.next(&guard_choice);
     assess.end.next(&confirmed);
     wf.compile(start.next(&assess.start))
@@ -676,4 +679,170 @@ fn reconcile_report(wf: &Workflow, stack: &Stack, sites: &Sites) -> cutover::Seg
         start: describe.start,
         end: report.end,
     }
+}
+
+/// Probes of the old region after the failover, one a minute plus the probe's own time (each
+/// step in a region that does not answer gives up within a minute): 1 to 3 h, within the
+/// failover's 6 h timeout.
+const OLD_REGION_PROBES: u32 = 60;
+const OLD_REGION_PROBE_SECONDS: u64 = 60;
+
+/// The old region's fence, finished when the region answers again. A fence that could not reach
+/// the old region (a whole region down, a dead database host) is not a fence: when it returns,
+/// its database is writable (nothing set `read_only`), its job runner runs, its load balancer
+/// takes writes. The failover, which knows what it could not do, waits for it (after the summary,
+/// so the on-call hears at once that the shop serves) and, a probe a minute, fences the database,
+/// pauses the job runner and gates writes there until all three are done: a visible running
+/// execution, trusted more than the 30-minute preflight (a check that changes nothing) and than
+/// a person remembering at 3 a.m. All done at once: straight to `done`.
+fn fence_when_back(
+    wf: &Workflow,
+    stack: &Stack,
+    sites: &Sites,
+    done: &Step,
+    on_failure: &Step,
+) -> Step {
+    let old = sites.primary.replace('-', "_");
+    // The database: fenced again (it reports `unreachable` within its timeout); on Aurora, which
+    // demotes the old writer itself, the old region's maintenance flag.
+    let (fence, database_fenced): (cutover::Segment, Condition) =
+        match cutover::fence_method(stack, sites.primary, sites.p) {
+            Some((id, method)) => {
+                let method = match (&stack.policy.fence, &sites.p.database) {
+                    (Fence::Stop, Database::RdsInstance { .. }) => FenceMethod::Stop,
+                    (Fence::Isolate { security_group_ids }, Database::RdsInstance { .. }) => {
+                        FenceMethod::Isolate {
+                            security_group_ids: security_group_ids.clone(),
+                        }
+                    }
+                    _ => method,
+                };
+                let fence = cutover::fence_task(
+                    wf,
+                    stack,
+                    "Fence old primary again",
+                    sites.primary,
+                    &id,
+                    method,
+                    on_failure,
+                )
+                .step_handle();
+                let fenced = Path::<String>::raw("$.fence.Payload.outcome").eq_str("fenced");
+                (
+                    cutover::Segment {
+                        start: fence.clone(),
+                        end: fence,
+                    },
+                    fenced,
+                )
+            }
+            None => {
+                use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
+                let maintenance = wf
+                    .task::<SetMaintenance>("Maintenance mode in old region again")
+                    .input(
+                        &SetMaintenanceInput {
+                            parameter_name: stack.app.maintenance_parameter.clone(),
+                            on: true,
+                            region: Some(sites.primary.into()),
+                        },
+                        &[],
+                    )
+                    .result_path("$.old_maintenance");
+                let maintenance = shop::best_effort(wf, maintenance, "$.old_maintenance");
+                // Set: the result is there (a failure leaves `done: false` instead).
+                let set = Path::<bool>::raw("$.old_maintenance.Payload").is_present();
+                (maintenance, set)
+            }
+        };
+    // Paused and gated: the best-effort steps leave `done: false` at their place when they fail.
+    let all_done = || {
+        Condition::and([
+            database_fenced.clone(),
+            !Path::<bool>::raw(&format!("$.jobs.{old}.done")).is_present(),
+            !Path::<bool>::raw(&format!("$.gates.{old}.done")).is_present(),
+        ])
+    };
+    let details = json!({
+        "fence.$": "$.fence.Payload",
+        "background_jobs.$": format!("$.jobs.{old}"),
+        "write_gate.$": format!("$.gates.{old}"),
+    });
+    let start_waiting = wf
+        .pass("Start waiting for old region")
+        .result(json!({ "count": 0 }))
+        .result_path("$.old_region_poll");
+    let fenced = wf
+        .choice("Old region fenced")
+        .when(all_done(), done)
+        .otherwise(&start_waiting);
+    let wait = wf.wait_seconds("Wait for old region", OLD_REGION_PROBE_SECONDS);
+    let pause = shop::try_pause_jobs(
+        wf,
+        "Pause background jobs in old region again",
+        sites.primary,
+        sites.p,
+    );
+    let gate = shop::try_gate_writes(
+        wf,
+        stack,
+        "Gate writes in old region again",
+        sites.primary,
+        sites.p,
+    );
+    let fenced_late = notify(
+        wf,
+        stack,
+        "Notify old region fenced late",
+        INCIDENT,
+        "failover.old_region_fenced_late",
+        // Until now it may have held a writable database and a running job runner: people must
+        // check what it did in between.
+        Severity::Critical,
+        json!(format!(
+            "States.Format('{} in {} answers again after the failover and was fenced late (database: {{}}); job runner and write gate in the details. Check what it did before the fence; the failback makes the reconciliation report.', $.fence.Payload.outcome)",
+            stack.shop.name, sites.primary
+        )),
+        details.clone(),
+        on_failure,
+    );
+    fenced_late.next(done);
+    let count = wf
+        .pass("Count old region probe")
+        .parameters(json!({ "count.$": "States.MathAdd($.old_region_poll.count, 1)" }))
+        .result_path("$.old_region_poll");
+    let fenced_now = wf
+        .choice("Old region fenced now")
+        .when(all_done(), &fenced_late)
+        .otherwise(&count);
+    let given_up = notify(
+        wf,
+        stack,
+        "Notify old region not fenced",
+        INCIDENT,
+        "failover.old_region_not_fenced",
+        Severity::Critical,
+        json!(format!(
+            "{} in {} is not fenced: it did not answer for an hour or more after the failover. When it returns, fence its database and pause its job runner by hand, or fail back (which stops the old primary first).",
+            stack.shop.name, sites.primary
+        )),
+        details,
+        on_failure,
+    );
+    given_up.next(done);
+    let probes_left = wf
+        .choice("Old region probes left")
+        .when(
+            Path::<f64>::raw("$.old_region_poll.count").ge(f64::from(OLD_REGION_PROBES)),
+            &given_up,
+        )
+        .otherwise(&wait);
+    // The job runner and the gate first: they answer when the region does, even if its
+    // database host does not.
+    start_waiting.next(&wait).next(&pause.start);
+    pause.end.next(&gate.start);
+    gate.end.next(&fence.start);
+    fence.end.next(&fenced_now);
+    count.next(&probes_left);
+    fenced
 }
