@@ -239,7 +239,11 @@ pub struct Campaign {
     pub scenario: String,
     pub stack: String,
     pub seed: u64,
+    /// Fault plans covered: every single fault, and every pair when asked.
     pub scenarios: usize,
+    /// Pairs whose second fault's task never ran in the other's single run: the same run as that
+    /// single, counted with its result and not run again.
+    pub same_as_a_single: usize,
     pub passed: usize,
     /// By outcome: recovered_in_dr, primary_serving, not_recovered (a clean, notified stop when no
     /// invariant broke).
@@ -277,52 +281,91 @@ pub fn campaign(
             kind,
         });
     }
-    let mut plans: Vec<Vec<Fault>> = singles.iter().map(|f| vec![f.clone()]).collect();
+    // Plans as indices into `singles`: the singles first, then every pair.
+    let mut plans: Vec<Vec<usize>> = (0..singles.len()).map(|i| vec![i]).collect();
     if pairs {
-        for (i, a) in singles.iter().enumerate() {
-            for b in &singles[i + 1..] {
-                plans.push(vec![a.clone(), b.clone()]);
+        for i in 0..singles.len() {
+            for j in i + 1..singles.len() {
+                plans.push(vec![i, j]);
             }
         }
     }
     if let Some(limit) = limit {
         plans.truncate(limit);
     }
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<crate::drill::Report, String>)>> = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            scope.spawn(|| loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                let Some(plan) = plans.get(n) else { break };
-                let mut run = options.clone();
-                run.faults = plan.clone();
-                run.history = false;
-                let report = run_prepared(&prepared, &run);
-                results.lock().expect("results").push((n, report));
-            });
+    let run_plans = |todo: &[usize]| -> Vec<(usize, Result<Outcome, String>)> {
+        let next = AtomicUsize::new(0);
+        let results = Mutex::new(Vec::with_capacity(todo.len()));
+        std::thread::scope(|scope| {
+            for _ in 0..jobs.max(1) {
+                scope.spawn(|| loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&n) = todo.get(k) else { break };
+                    let mut run = options.clone();
+                    run.faults = plans[n].iter().map(|&i| singles[i].clone()).collect();
+                    run.history = false;
+                    let outcome = run_prepared(&prepared, &run).map(Outcome::of);
+                    results.lock().expect("results").push((n, outcome));
+                });
+            }
+        });
+        results.into_inner().expect("results")
+    };
+    // The singles first: each run's tasks tell which pairs need a run of their own.
+    let single_plans: Vec<usize> = (0..plans.len()).filter(|&n| plans[n].len() == 1).collect();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; plans.len()];
+    for (n, outcome) in run_plans(&single_plans) {
+        outcomes[n] = Some(outcome?);
+    }
+    // A pair whose second fault's task never ran in the first fault's run (or the other way
+    // round) is that run again, step for step: the drill is deterministic and a task fault fires
+    // only when its task is invoked. It is counted with the single's result, not run again.
+    let single = |i: usize| outcomes[i].as_ref();
+    let reached = |i: usize, j: usize| {
+        let fault = &singles[j];
+        fault.state == "event" || single(i).is_none_or(|o| o.tasks.contains(&fault.state))
+    };
+    let mut same_as_single = Vec::new();
+    let mut pair_plans = Vec::new();
+    for (n, plan) in plans.iter().enumerate() {
+        if let [i, j] = plan[..] {
+            if !reached(i, j) {
+                same_as_single.push((n, i));
+            } else if !reached(j, i) {
+                same_as_single.push((n, j));
+            } else {
+                pair_plans.push(n);
+            }
         }
-    });
-    let mut results = results.into_inner().expect("results");
-    results.sort_by_key(|(n, _)| *n);
+    }
+    for (n, outcome) in run_plans(&pair_plans) {
+        outcomes[n] = Some(outcome?);
+    }
+    for (n, i) in &same_as_single {
+        outcomes[*n] = outcomes[*i].clone();
+    }
     let mut campaign = Campaign {
         scenario: options.scenario.clone(),
         stack: options.stack_name.clone(),
         seed: options.seed,
         scenarios: plans.len(),
+        same_as_a_single: same_as_single.len(),
         passed: 0,
         outcomes: Default::default(),
         violations: Vec::new(),
         wall_seconds: 0.0,
     };
-    for (n, report) in results {
-        let report = report?;
-        *campaign.outcomes.entry(report.outcome.clone()).or_insert(0) += 1;
-        if report.invariant_violations.is_empty() {
+    for (n, outcome) in outcomes.into_iter().enumerate() {
+        let outcome = outcome.expect("every plan has a result");
+        *campaign
+            .outcomes
+            .entry(outcome.outcome.clone())
+            .or_insert(0) += 1;
+        if outcome.violations.is_empty() {
             campaign.passed += 1;
             continue;
         }
-        let specs: Vec<String> = plans[n].iter().map(Fault::spec).collect();
+        let specs: Vec<String> = plans[n].iter().map(|&i| singles[i].spec()).collect();
         let replay = format!(
             "wfc drill --scenario {} --stack {} --seed {} {}",
             options.scenario,
@@ -334,7 +377,7 @@ pub fn campaign(
                 .collect::<Vec<_>>()
                 .join(" ")
         );
-        for v in &report.invariant_violations {
+        for v in &outcome.violations {
             campaign.violations.push(CampaignViolation {
                 faults: specs.clone(),
                 invariant: v.invariant.clone(),
@@ -347,6 +390,24 @@ pub fn campaign(
     }
     campaign.wall_seconds = (started.elapsed().as_secs_f64() * 100.0).round() / 100.0;
     Ok(campaign)
+}
+
+/// What the campaign keeps of one run: its outcome, its violations and the task states it ran.
+#[derive(Clone)]
+struct Outcome {
+    outcome: String,
+    violations: Vec<crate::world::Violation>,
+    tasks: BTreeSet<String>,
+}
+
+impl Outcome {
+    fn of(report: crate::drill::Report) -> Outcome {
+        Outcome {
+            tasks: report.tasks.into_iter().map(|t| t.state).collect(),
+            outcome: report.outcome,
+            violations: report.invariant_violations,
+        }
+    }
 }
 
 /// The campaign's table for people.
@@ -365,6 +426,11 @@ pub fn render(c: &Campaign) -> String {
         c.passed,
         c.scenarios - c.passed,
         c.wall_seconds
+    );
+    let _ = writeln!(
+        s,
+        "  ({} pairs never reached their second fault's task: the same run as a single, not run again)",
+        c.same_as_a_single
     );
     for (outcome, n) in &c.outcomes {
         let _ = writeln!(s, "  {outcome:<18} {n}");
