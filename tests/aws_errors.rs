@@ -251,7 +251,8 @@ fn access_denied_names_the_action_and_the_resource() {
         (1, "allow states:DescribeExecution on arn:aws:states:us-west-2:123456789012:execution:woo-failback:failback-INC-1"),
         (2, "allow states:DescribeExecution on"),
         (3, "allow states:DescribeExecution on"),
-        (4, "allow states:DescribeStateMachine on arn:aws:states:us-west-2:123456789012:stateMachine:woo-"),
+        // deploy reads the functions' published versions first (hand-signed, like EC2).
+        (4, "allow lambda:ListVersionsByFunction on function woo-"),
     ];
     let all = commands(&endpoint);
     for (index, expected) in cases {
@@ -294,8 +295,20 @@ fn throttling_is_reported_after_the_retries() {
 
 #[test]
 fn the_hand_signed_ec2_call_reports_like_the_others() {
-    // Nothing deployed in Step Functions or EventBridge; EC2 refuses the peering lookup.
+    // The functions published; nothing deployed in Step Functions or EventBridge; EC2 refuses
+    // the peering lookup.
     let (endpoint, _) = serve(|request| {
+        if request.contains("/2015-03-31/functions/") {
+            assert!(
+                request.contains("/lambda/aws4_request"),
+                "signed for Lambda: {request}"
+            );
+            return (
+                200,
+                "application/json",
+                r#"{"Versions": [{"Version": "$LATEST"}, {"Version": "1"}]}"#.into(),
+            );
+        }
         if request.contains("Action=DescribeTransitGatewayPeeringAttachments") {
             assert!(
                 request.contains("/ec2/aws4_request"),

@@ -82,6 +82,88 @@ fn ec2(endpoint: &str, region: &str, params: &[(&str, &str)]) -> String {
     answer
 }
 
+/// One raw request to moto, signed for `service` in `region` (moto does not check signatures);
+/// the status line and the body.
+fn raw(
+    endpoint: &str,
+    service: &str,
+    region: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &str,
+) -> (String, String) {
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: {content_type}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.lines().next().unwrap_or_default().to_string();
+    let body = answer
+        .split("\r\n\r\n")
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    (status, body)
+}
+
+/// The activity functions `woo-<activity>` in `region` (an empty zip: moto runs nothing), each
+/// with `$LATEST` only.
+fn create_functions(endpoint: &str, region: &str, role: &str) {
+    for info in wfc_activities::catalog::catalog() {
+        let body = serde_json::json!({
+            "FunctionName": format!("woo-{}", info.name),
+            "Runtime": "provided.al2023",
+            "Role": role,
+            "Handler": info.name,
+            // An empty zip archive (its end-of-central-directory record only).
+            "Code": { "ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==" },
+            "Publish": false,
+        });
+        let (status, answer) = raw(
+            endpoint,
+            "lambda",
+            region,
+            "POST",
+            "/2015-03-31/functions",
+            "application/json",
+            &body.to_string(),
+        );
+        assert!(
+            status.contains(" 201"),
+            "create woo-{}: {status} {answer}",
+            info.name
+        );
+    }
+}
+
+/// Publishes a version of `woo-<activity>` in `region`; its number.
+fn publish(endpoint: &str, region: &str, activity: &str) -> String {
+    let path = format!("/2015-03-31/functions/woo-{activity}/versions");
+    let (status, answer) = raw(
+        endpoint,
+        "lambda",
+        region,
+        "POST",
+        &path,
+        "application/json",
+        "{}",
+    );
+    assert!(
+        status.contains(" 201"),
+        "publish woo-{activity}: {status} {answer}"
+    );
+    let version: Value = serde_json::from_str(&answer).unwrap();
+    version["Version"].as_str().unwrap().to_string()
+}
+
 /// The text of the first `<tag>` in `xml`.
 fn first(xml: &str, tag: &str) -> String {
     let open = format!("<{tag}>");
@@ -212,6 +294,52 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
     );
     let peering = first(&requested, "transitGatewayAttachmentId");
     assert_eq!(peering_state(&endpoint, DR, &peering), "pendingAcceptance");
+
+    // The definitions call the functions' newest published versions, read from each region:
+    // deploy refuses, and says what to do, while a function is missing or unpublished.
+    let refused = |what: &str| {
+        let (code, out, err) = wfc(
+            &endpoint,
+            &["deploy", "--config", stack.to_str().unwrap(), "--dry-run"],
+        );
+        assert_eq!(code, 2, "{out}\n{err}");
+        assert!(
+            err.contains(what) && err.contains("nothing was deployed"),
+            "{err}"
+        );
+    };
+    refused("does not exist; direct mode creates no function");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let encoded: String = trust
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let (status, answer) = raw(
+        &endpoint,
+        "iam",
+        PRIMARY,
+        "POST",
+        "/",
+        "application/x-www-form-urlencoded",
+        &format!("Action=CreateRole&Version=2010-05-08&RoleName=woo-activities&AssumeRolePolicyDocument={encoded}"),
+    );
+    assert!(status.contains(" 200"), "{status} {answer}");
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/woo-activities");
+    for region in [PRIMARY, DR] {
+        create_functions(&endpoint, region, &role);
+    }
+    refused("has no published version, only $LATEST");
+    for region in [PRIMARY, DR] {
+        for info in wfc_activities::catalog::catalog() {
+            assert_eq!(publish(&endpoint, region, info.name), "1");
+        }
+    }
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sfn = |region| aws_sdk_sfn::Client::new(&sdk_config(&endpoint, region));
@@ -381,6 +509,41 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
     });
 
     // And the changed stack deployed again: nothing.
+    assert_eq!(deploy(&endpoint, &changed, &[]), Vec::<Value>::new());
+
+    // A new version of one function in the DR region: the state machines there that call it get
+    // a new version calling it; nothing else changes.
+    // (Lambda publishes no version of an unchanged function: change its configuration first.)
+    let (status, answer) = raw(
+        &endpoint,
+        "lambda",
+        DR,
+        "PUT",
+        "/2015-03-31/functions/woo-promote_replica/configuration",
+        "application/json",
+        r#"{"Description": "new code"}"#,
+    );
+    assert!(status.contains(" 200"), "{status} {answer}");
+    assert_eq!(publish(&endpoint, DR, "promote_replica"), "2");
+    let made = deploy(&endpoint, &changed, &[]);
+    let listed = resources(&made);
+    assert!(
+        listed.contains(&format!("{DR} update state machine woo-failover")),
+        "{listed:#?}"
+    );
+    assert!(listed.iter().all(|l| l.starts_with(DR)), "{listed:#?}");
+    runtime.block_on(async {
+        let (_, live) = versions_and_alias(&sfn(DR), DR, "failover").await;
+        let definition = definition_of(&sfn(DR), &live).await;
+        assert!(
+            definition.contains("function:woo-promote_replica:2\""),
+            "{definition}"
+        );
+        assert!(
+            !definition.contains("function:woo-promote_replica:1\""),
+            "{definition}"
+        );
+    });
     assert_eq!(deploy(&endpoint, &changed, &[]), Vec::<Value>::new());
     let _ = std::fs::remove_dir_all(&dir);
 }

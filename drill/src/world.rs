@@ -546,9 +546,12 @@ impl World {
         let mut records = Vec::new();
         let mut answers = BTreeMap::new();
         for name in &stack.dns.record_names {
+            // The PRIMARY failover record the DR template makes and the workflows rewrite.
             records.push(RecordSet {
                 name: name.clone(),
                 record_type: "A".into(),
+                set_identifier: Some(wfc_workflows::woocommerce::PRIMARY_RECORD.into()),
+                failover: Some("PRIMARY".into()),
                 alias: Some(wfc_activities::ports::dns::AliasTarget {
                     dns_name: lb_of_primary.clone(),
                     hosted_zone_id: stack.primary().1.load_balancer.hosted_zone_id.clone(),

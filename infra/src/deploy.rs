@@ -4,9 +4,11 @@
 //! CLI reads the current state with the SDK, asks [`plan`], and makes the changes in order.
 //!
 //! The desired state comes from the same compile `wfc compile` does and is resolved the way
-//! [`crate::resolve`] resolves it for the validators: function version ARNs, the activity roles
-//! under `/wfc/<shop>/`, and one role per state machine named by [`state_machine_role_arn`]
-//! (direct mode creates no IAM role and no function: docs/deploy.md says which it expects).
+//! [`crate::resolve`] resolves it for the validators, except that the function version ARNs carry
+//! the newest version published in the region (the CLI reads them: [`functions`] says which), not
+//! `1`; the activity roles under `/wfc/<shop>/`, and one role per state machine named by
+//! [`state_machine_role_arn`] (direct mode creates no IAM role and no function: docs/deploy.md
+//! says which it expects).
 
 use crate::iam::partition;
 use crate::orchestrator::ALIAS;
@@ -230,17 +232,46 @@ pub fn alias_arn(stack: &Stack, region: &str, workflow: &str) -> String {
     format!("{}:{ALIAS}", state_machine_arn(stack, region, workflow))
 }
 
+/// The published version of each activity function in a region (`promote_replica` → `"7"`):
+/// what the definitions and rule targets call.
+pub type FunctionVersions = BTreeMap<String, String>;
+
+/// The activities whose functions `region`'s state machines and rules call, sorted: the
+/// versions [`desired`] needs.
+pub fn functions(stack: &Stack, region: &str, workflows: &[(String, Value)]) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for (_, definition) in workflows.iter().filter(|(n, _)| crate::deployed(n)) {
+        out.extend(crate::resolve::functions(definition));
+    }
+    for rule in wfc_workflows::woocommerce::rules::rules(stack) {
+        if rule["Region"] == region {
+            out.extend(crate::resolve::functions(&rule["Targets"]));
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// What `region` should hold, from the compiled workflows (`(name, definition)`, as
-/// [`crate::templates`] takes them) and the stack's rules.
+/// [`crate::templates`] takes them), the stack's rules and the functions' published versions
+/// there (every activity [`functions`] names).
 pub fn desired(
     stack: &Stack,
     region: &str,
     workflows: &[(String, Value)],
+    versions: &FunctionVersions,
 ) -> Result<Desired, String> {
+    let version = |activity: &str| {
+        versions.get(activity).cloned().ok_or_else(|| {
+            format!(
+                "no published version of {} known in {region}",
+                crate::orchestrator::function_name(stack, activity)
+            )
+        })
+    };
     let mut state_machines = Vec::new();
     for (workflow, definition) in workflows.iter().filter(|(n, _)| crate::deployed(n)) {
         let name = stack.state_machine_name(workflow);
-        let definition = crate::resolve::resolve(stack, region, definition)
+        let definition = crate::resolve::resolve_with(stack, region, definition, &version)
             .map_err(|e| format!("workflow {workflow}: {e}"))?;
         state_machines.push(StateMachineSpec {
             workflow: workflow.clone(),
@@ -273,7 +304,7 @@ pub fn desired(
         };
         let mut targets = Vec::new();
         for target in rule["Targets"].as_array().into_iter().flatten() {
-            targets.push(target_here(stack, region, &name, target)?);
+            targets.push(target_here(stack, region, &name, target, &version)?);
         }
         rules.push(RuleSpec {
             description: rule["Rule"]["Description"]
@@ -310,8 +341,14 @@ pub fn desired(
 /// A compiled target as it is put in `region`: functions by their resolved version ARN, state
 /// machines (and the ARNs in the input template) by their alias; the dead-letter queue, retry
 /// policy and role stay as the stack gives them.
-fn target_here(stack: &Stack, region: &str, rule: &str, target: &Value) -> Result<Value, String> {
-    let mut t = crate::resolve::resolve(stack, region, target)
+fn target_here(
+    stack: &Stack,
+    region: &str,
+    rule: &str,
+    target: &Value,
+    version: &dyn Fn(&str) -> Result<String, String>,
+) -> Result<Value, String> {
+    let mut t = crate::resolve::resolve_with(stack, region, target, version)
         .map_err(|e| format!("rule {rule}: target {}: {e}", target["Id"]))?;
     for workflow in wfc_stack::WORKFLOWS {
         let unqualified = stack.state_machine_arn(workflow);
@@ -766,10 +803,21 @@ mod tests {
                 "Resource": "arn:aws:states:::lambda:invoke",
                 "Parameters": {"FunctionName": "${promote_replica_function_arn}"}, "End": true}}}),
         )];
-        let d = super::desired(&stack, "us-west-2", &workflows).unwrap();
+        // The versions found in the region, never a guessed one.
+        let needed = super::functions(&stack, "us-west-2", &workflows);
+        assert_eq!(needed, ["promote_replica", "start_workflow"]);
+        let mut versions: super::FunctionVersions = needed
+            .iter()
+            .map(|a| (a.clone(), "7".to_string()))
+            .collect();
+        let d = super::desired(&stack, "us-west-2", &workflows, &versions).unwrap();
         assert_eq!(d.state_machines.len(), 1);
         let text = d.state_machines[0].definition.to_string();
         assert!(!text.contains("${"), "{text}");
+        assert!(text.contains("function:woo-promote_replica:7\""), "{text}");
+        versions.remove("promote_replica");
+        let missing = super::desired(&stack, "us-west-2", &workflows, &versions).unwrap_err();
+        assert!(missing.contains("woo-promote_replica"), "{missing}");
         assert_eq!(
             d.state_machines[0].role_arn,
             "arn:aws:iam::123456789012:role/wfc/woo/woo-failover-state-machine"
@@ -797,7 +845,12 @@ mod tests {
             assert!(target["RetryPolicy"]["MaximumRetryAttempts"].is_u64());
         }
         // The primary region accepts nothing.
-        let p = super::desired(&stack, "us-east-1", &workflows).unwrap();
+        let needed = super::functions(&stack, "us-east-1", &workflows);
+        let versions = needed
+            .iter()
+            .map(|a| (a.clone(), "1".to_string()))
+            .collect();
+        let p = super::desired(&stack, "us-east-1", &workflows, &versions).unwrap();
         assert!(p.peering.is_none());
     }
 }

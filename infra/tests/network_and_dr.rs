@@ -119,7 +119,7 @@ fn no_network_template_without_a_network() {
 }
 
 #[test]
-fn health_checks_detect_in_about_thirty_seconds() {
+fn health_checks_detect_in_about_twenty_seconds_and_alarm_the_failover() {
     for (label, text) in common::STACKS {
         let stack = common::stack(text);
         for (region, site) in &stack.regions {
@@ -130,8 +130,143 @@ fn health_checks_detect_in_about_thirty_seconds() {
                 site.load_balancer.dns_name.as_str()
             );
             assert_eq!(c["RequestInterval"], 10);
-            assert_eq!(c["FailureThreshold"], 3);
-            assert!(t["Metadata"]["wfc"]["not_generated"]["failover_records"].is_string());
+            assert_eq!(c["FailureThreshold"], 2);
+        }
+        // The primary's check raises an alarm the failover rules match (Route 53's metrics are
+        // in us-east-1 only, the examples' primary region), at the metrics' 60 s resolution.
+        let primary = &stack.shop.primary_region;
+        let t = template("dr", label, primary, text);
+        let alarm = &t["Resources"]["EndpointDownAlarm"]["Properties"];
+        assert_eq!(alarm["Namespace"], "AWS/Route53");
+        assert_eq!(alarm["MetricName"], "HealthCheckStatus");
+        assert_eq!(
+            alarm["Dimensions"][0]["Value"],
+            json!({ "Ref": "EndpointHealthCheck" })
+        );
+        assert_eq!(alarm["Period"], 60);
+        assert_eq!(alarm["EvaluationPeriods"], 1);
+        let name = alarm["AlarmName"].as_str().unwrap();
+        let failover_rules: Vec<Value> = wfc_workflows::woocommerce::rules::rules(&stack)
+            .into_iter()
+            .filter(|r| {
+                r["Rule"]["Name"]
+                    .as_str()
+                    .unwrap()
+                    .contains("primary-alarm")
+            })
+            .collect();
+        assert_eq!(failover_rules.len(), 2, "{label}: forward and start");
+        for rule in failover_rules {
+            let pattern: Value =
+                serde_json::from_str(rule["Rule"]["EventPattern"].as_str().unwrap()).unwrap();
+            let names = pattern["detail"]["alarmName"].as_array().unwrap();
+            assert!(names.contains(&json!(name)), "{label}: {names:?}");
+            assert_eq!(pattern["region"], json!([primary]));
+        }
+    }
+}
+
+#[test]
+fn no_endpoint_alarm_where_route53_publishes_no_metrics() {
+    let (_, text) = common::STACKS[0];
+    // The same shop mirrored: primary in us-west-2, DR in us-east-1.
+    let swapped = text
+        .replace("us-east-1", "REGION_P")
+        .replace("us-west-2", "us-east-1")
+        .replace("REGION_P", "us-west-2");
+    let stack = common::stack(&swapped);
+    let t = wfc_infra::data::template(&stack, "us-west-2").unwrap();
+    assert!(t["Resources"].get("EndpointDownAlarm").is_none());
+    assert!(t["Metadata"]["wfc"]["not_generated"]["endpoint_down_alarm"].is_string());
+    assert!(wfc_workflows::woocommerce::rules::endpoint_down_alarm(&stack).is_none());
+}
+
+/// Route 53 never moves writes to DR by itself: the PRIMARY records follow a gate only a person or
+/// the workflow opens (after promotion), never the endpoint's health; and they carry the set
+/// identifier `switch_dns` rewrites, so the workflow's UPSERT is not refused beside them.
+#[test]
+fn failover_records_follow_the_workflow_not_the_endpoint() {
+    for (label, text) in common::STACKS {
+        let stack = common::stack(text);
+        let (primary, p) = stack.primary();
+        let (dr, d) = stack.secondary();
+        let tp = template("dr", label, primary, text);
+        let td = template("dr", label, dr, text);
+        let records = |t: &Value| common::of_type(t, "AWS::Route53::RecordSet").len();
+        assert_eq!(records(&tp), 0, "{label}: one stack owns the records");
+        assert_eq!(records(&td), 2 * stack.dns.record_names.len(), "{label}");
+
+        let gate = &td["Resources"]["ServeFromDrHealthCheck"]["Properties"]["HealthCheckConfig"];
+        assert_eq!(gate["Type"], "CLOUDWATCH_METRIC");
+        assert_eq!(gate["InsufficientDataHealthStatus"], "Healthy");
+        assert_eq!(gate["AlarmIdentifier"]["Region"], dr);
+        let alarm = &td["Resources"]["ServeFromDrAlarm"]["Properties"];
+        assert_eq!(gate["AlarmIdentifier"]["Name"], alarm["AlarmName"]);
+        assert_eq!(alarm["MetricName"], wfc_infra::data::SERVE_FROM_DR_METRIC);
+        assert_eq!(alarm["TreatMissingData"], "ignore");
+        assert_eq!(
+            alarm["Period"], 60,
+            "Route 53 follows standard-resolution alarms only"
+        );
+
+        for (i, name) in stack.dns.record_names.iter().enumerate() {
+            let r = |kind: &str| {
+                td["Resources"][format!("Record{}{kind}", i + 1)]["Properties"].clone()
+            };
+            let (pr, sr) = (r("Primary"), r("Secondary"));
+            for (rec, failover, set, lb) in [
+                (
+                    &pr,
+                    "PRIMARY",
+                    wfc_workflows::woocommerce::PRIMARY_RECORD,
+                    &p.load_balancer,
+                ),
+                (
+                    &sr,
+                    "SECONDARY",
+                    wfc_workflows::woocommerce::SECONDARY_RECORD,
+                    &d.load_balancer,
+                ),
+            ] {
+                assert_eq!(rec["Name"], name.as_str());
+                assert_eq!(rec["HostedZoneId"], stack.dns.hosted_zone_id.as_str());
+                assert_eq!(rec["Failover"], failover);
+                assert_eq!(rec["SetIdentifier"], set);
+                assert_eq!(rec["AliasTarget"]["DNSName"], lb.dns_name.as_str());
+                assert_eq!(
+                    rec["AliasTarget"]["EvaluateTargetHealth"], false,
+                    "{label} {failover}"
+                );
+                assert!(rec.get("TTL").is_none(), "an alias has its target's TTL");
+            }
+            assert_eq!(
+                pr["HealthCheckId"],
+                json!({ "Ref": "ServeFromDrHealthCheck" })
+            );
+            for kind in ["Primary", "Secondary"] {
+                let id = format!("Record{}{kind}", i + 1);
+                // A serving shop swaps its simple records itself, atomically, and says false.
+                assert_eq!(td["Resources"][&id]["Condition"], "CreatesFailoverRecords");
+            }
+            assert!(sr.get("HealthCheckId").is_none());
+        }
+
+        // switch_dns in every cutover writes the PRIMARY record of each name, pinned.
+        for (name, definition) in common::workflows(&stack) {
+            for task in wfc_infra::orchestrator::tasks(&definition) {
+                if wfc_infra::orchestrator::task_activity(task) != Some("switch_dns") {
+                    continue;
+                }
+                let records = task["Parameters"]["Payload"]["records"].as_array().unwrap();
+                assert_eq!(records.len(), stack.dns.record_names.len(), "{name}");
+                for record in records {
+                    assert_eq!(
+                        record["set_identifier"],
+                        wfc_workflows::woocommerce::PRIMARY_RECORD
+                    );
+                    assert_eq!(record["failover"], "PRIMARY");
+                }
+            }
         }
     }
 }

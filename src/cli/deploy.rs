@@ -12,6 +12,7 @@
 //! have problems; 2 an AWS call failed (the line says which, on what, and what to do).
 
 use super::ec2::Ec2;
+use super::lambda::{Lambda, Published};
 use super::sfn::{self, ApiError, Call, Endpoint};
 use super::{OK, PROBLEMS, UNUSABLE};
 use aws_sdk_eventbridge::types::{
@@ -34,7 +35,8 @@ use wfc_infra::orchestrator::ALIAS;
 #[command(after_help = "\
 Direct mode: the state machines (a new version on each change, the `live` alias moved to it), \
 the EventBridge rules and targets, and the acceptance of the transit gateway peering in the DR \
-region. The activity functions and the roles are not created here (docs/deploy.md). \
+region. The activity functions and the roles are not created here (docs/deploy.md); the \
+definitions call each function's newest published version in the region. \
 Exit codes: 0 deployed, nothing to change, or --dry-run; 1 problems in the stack or the \
 workflows; 2 an AWS call failed.")]
 pub struct Args {
@@ -82,18 +84,28 @@ pub fn run(args: Args) -> u8 {
         Some(region) => vec![region.clone()],
         None => stack.regions.keys().cloned().collect(),
     };
-    let mut desired = Vec::new();
-    for region in &regions {
-        match wfc_infra::deploy::desired(&stack, region, &workflows) {
-            Ok(d) => desired.push(d),
-            Err(e) => {
-                eprintln!("error: {region}: {e}; nothing was deployed");
-                return PROBLEMS;
+    sfn::block_on(async {
+        // Every region's desired state before any change: the functions' published versions are
+        // read from each region, and a function missing or unpublished stops the deploy here.
+        let mut desired = Vec::new();
+        for region in &regions {
+            let aws = Region::connect(region, &args.endpoint).await;
+            let versions = match aws.function_versions(&stack, &workflows).await {
+                Ok(versions) => versions,
+                Err(e) => {
+                    eprintln!("error: {region}: {e}");
+                    eprintln!("  nothing was deployed");
+                    return UNUSABLE;
+                }
+            };
+            match wfc_infra::deploy::desired(&stack, region, &workflows, &versions) {
+                Ok(d) => desired.push(d),
+                Err(e) => {
+                    eprintln!("error: {region}: {e}; nothing was deployed");
+                    return PROBLEMS;
+                }
             }
         }
-    }
-
-    sfn::block_on(async {
         let mut reported: Vec<Value> = Vec::new();
         for desired in &desired {
             let region = desired.region.as_str();
@@ -169,6 +181,7 @@ struct Region {
     sfn: aws_sdk_sfn::Client,
     events: aws_sdk_eventbridge::Client,
     ec2: Ec2,
+    lambda: Lambda,
 }
 
 impl Region {
@@ -180,7 +193,36 @@ impl Region {
             sfn: aws_sdk_sfn::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
             ec2: Ec2::new(&config, region, &endpoint.url("ec2", region)),
+            lambda: Lambda::new(&config, region, &endpoint.url("lambda", region)),
         }
+    }
+
+    /// The newest published version of each activity function the region's definitions and
+    /// rules call: what they will call (never a guessed `:1`). A function that is missing or
+    /// has only `$LATEST` is an error saying what to do.
+    async fn function_versions(
+        &self,
+        stack: &wfc_stack::Stack,
+        workflows: &[(String, Value)],
+    ) -> Result<wfc_infra::deploy::FunctionVersions, String> {
+        let region = &self.name;
+        let mut versions = wfc_infra::deploy::FunctionVersions::new();
+        for activity in wfc_infra::deploy::functions(stack, region, workflows) {
+            let function = wfc_infra::orchestrator::function_name(stack, &activity);
+            match self.lambda.newest_version(&function).await {
+                Ok(Published::Version(v)) => {
+                    versions.insert(activity, v);
+                }
+                Ok(Published::Unpublished) => return Err(format!(
+                    "function {function} has no published version, only $LATEST; the definitions call a version so that a running execution keeps its code: publish one (aws lambda publish-version --region {region} --function-name {function}) and run wfc deploy again"
+                )),
+                Ok(Published::NotFound) => return Err(format!(
+                    "function {function} does not exist; direct mode creates no function: deploy the orchestrator template, or create it (docs/deploy.md), then run wfc deploy again"
+                )),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(versions)
     }
 
     fn states(&self, action: &str, resource: &str) -> Call {

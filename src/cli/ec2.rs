@@ -221,7 +221,7 @@ fn retryable(e: &ApiError) -> bool {
     matches!(e.kind, Kind::Throttled | Kind::Unreachable) || e.message.starts_with("HTTP 5")
 }
 
-fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     let mut last = error.to_string();
     let mut at = error.source();
     while let Some(e) = at {

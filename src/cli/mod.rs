@@ -21,6 +21,8 @@ mod ec2;
 #[cfg(feature = "aws")]
 mod failback;
 #[cfg(feature = "aws")]
+mod lambda;
+#[cfg(feature = "aws")]
 mod sfn;
 #[cfg(feature = "aws")]
 mod status;

@@ -15,7 +15,9 @@ use wfc_activities::promotion_waiter::{RegisterWaiter, RegisterWaiterInput};
 use wfc_activities::record_state::{DrStatus, RecordState, RecordStateInput};
 use wfc_activities::repoint_app::{RepointApp, RepointAppInput};
 use wfc_activities::scale_compute::{ScaleCompute, ScaleComputeInput};
-use wfc_activities::switch_dns::{DnsRecord, DnsTarget, RecordType, SwitchDns, SwitchDnsInput};
+use wfc_activities::switch_dns::{
+    DnsRecord, DnsTarget, Failover, RecordType, SwitchDns, SwitchDnsInput,
+};
 use wfc_compiler::dsl::{Catch, Chain, Condition, StateBuilder, Step, TaskStep, Workflow};
 use wfc_compiler::field;
 use wfc_stack::{Compute, Database, Region, Stack, Store};
@@ -34,6 +36,12 @@ pub(crate) struct PromotionWait {
     pub counted: Step,
     pub deadline: Step,
 }
+
+/// The set identifiers of the shop's failover records (each name's PRIMARY and SECONDARY, made
+/// by the DR region's `dr-<region>.yaml`). A cutover rewrites the PRIMARY record to the serving
+/// region, pinned (no health check), so Route 53 answers it whatever any health check says.
+pub const PRIMARY_RECORD: &str = "primary";
+pub const SECONDARY_RECORD: &str = "secondary";
 
 /// How often the promoted database is polled.
 pub(crate) const POLL_SECONDS: u64 = 30;
@@ -392,8 +400,8 @@ pub(crate) fn switch_dns(
         .map(|name| DnsRecord {
             name: name.clone(),
             record_type: RecordType::A,
-            set_identifier: None,
-            failover: None,
+            set_identifier: Some(PRIMARY_RECORD.into()),
+            failover: Some(Failover::Primary),
             target: DnsTarget::Alias {
                 dns_name: site.load_balancer.dns_name.clone(),
                 hosted_zone_id: site.load_balancer.hosted_zone_id.clone(),

@@ -14,6 +14,7 @@ pub mod preflight;
 pub mod switchover;
 
 mod cutover;
+pub use cutover::{PRIMARY_RECORD, SECONDARY_RECORD};
 pub mod rules;
 
 /// The SSM parameter a waiting promotion registers its task token under (the deployment grants

@@ -48,6 +48,19 @@ const AURORA_PROMOTED: [&str; 2] = ["RDS-EVENT-0238", "RDS-EVENT-0185"];
 /// Aurora cluster events that mean the primary cluster is in trouble (in-region failover failed).
 const AURORA_PRIMARY_DOWN: [&str; 1] = ["RDS-EVENT-0069"];
 
+/// Route 53 publishes its health-check metrics to CloudWatch in this region only.
+pub const ROUTE53_METRICS_REGION: &str = "us-east-1";
+
+/// The alarm on the primary endpoint's Route 53 health check that the primary region's DR
+/// template creates (`dr-<region>.yaml`), matched by the failover rules beside the stack's own
+/// alarms. Only when the primary region is where Route 53's metrics are: an alarm elsewhere would
+/// raise its event on a bus no rule of this stack listens to.
+pub fn endpoint_down_alarm(stack: &Stack) -> Option<String> {
+    let primary = &stack.shop.primary_region;
+    (primary == ROUTE53_METRICS_REGION)
+        .then(|| format!("{}-{primary}-endpoint-down", stack.shop.name))
+}
+
 /// Every rule of the stack, in a stable order.
 pub fn rules(stack: &Stack) -> Vec<Value> {
     let sites = Sites::of(stack);
@@ -231,12 +244,14 @@ fn preflight_target(stack: &Stack) -> Value {
 
 fn alarm_pattern(stack: &Stack) -> Value {
     let sites = Sites::of(stack);
+    let mut alarms = sites.p.alarms.clone();
+    alarms.extend(endpoint_down_alarm(stack));
     json!({
         "source": ["aws.cloudwatch"],
         "detail-type": ["CloudWatch Alarm State Change"],
         "region": [sites.primary],
         "detail": {
-            "alarmName": sites.p.alarms,
+            "alarmName": alarms,
             "state": { "value": ["ALARM"] },
         },
     })
