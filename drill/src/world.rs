@@ -717,6 +717,12 @@ impl World {
     pub fn restore_database(&mut self, id: &str) {
         if let Some(i) = self.instances.get_mut(id) {
             i.alive = true;
+            // A self-managed server that comes back has restarted: `SET GLOBAL read_only` did not
+            // survive, and it starts with its configuration's `read_only=ON`, which
+            // docs/deploy.md asks for on every server (only a promotion makes one writable).
+            if i.global_read_only.is_some() {
+                i.global_read_only = Some(true);
+            }
         }
         self.note(format!("database {id} answers again"));
         crate::invariants::check(self);
