@@ -286,17 +286,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         &branch("Scale DR compute up"),
     );
     let fenced = wf.pass("Old primary fenced or unreachable");
-    let (fence, fence_writes) = match cutover::fence_method(stack, sites.primary, sites.p) {
-        Some((id, read_only)) => {
-            let method = match (&stack.policy.fence, &sites.p.database) {
-                (Fence::Stop, Database::RdsInstance { .. }) => FenceMethod::Stop,
-                (Fence::Isolate { security_group_ids }, Database::RdsInstance { .. }) => {
-                    FenceMethod::Isolate {
-                        security_group_ids: security_group_ids.clone(),
-                    }
-                }
-                _ => read_only,
-            };
+    let (fence, fence_writes) = match old_primary_fence(stack, &sites) {
+        Some((id, method)) => {
             let fence = fence_database(&wf, stack, &id, method, &fenced);
             (fence, vec!["$.fence".to_string()])
         }
@@ -305,19 +296,8 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         // Best effort, like the RDS fence: a region that is down does not answer (`wfc drill
         // --scenario region-down --stack aurora` found the failover stopping here).
         None => {
-            use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
-            let maintenance = wf
-                .task::<SetMaintenance>("Maintenance mode in old region")
-                .input(
-                    &SetMaintenanceInput {
-                        parameter_name: stack.app.maintenance_parameter.clone(),
-                        on: true,
-                        region: Some(sites.primary.into()),
-                    },
-                    &[],
-                )
-                .result_path("$.old_maintenance");
-            let maintenance = shop::best_effort(&wf, maintenance, "$.old_maintenance");
+            let maintenance =
+                old_region_maintenance(&wf, stack, &sites, "Maintenance mode in old region");
             let noted = wf
                 .pass("Fencing left to Aurora")
                 .result(json!({ "Payload": { "outcome": "aurora_write_fencing" } }))
@@ -587,6 +567,45 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     wf.compile(start.next(&assess.start))
 }
 
+/// The old primary's id and how the policy fences it (`None`: Aurora, which fences its old
+/// writer itself).
+fn old_primary_fence(stack: &Stack, sites: &Sites) -> Option<(String, FenceMethod)> {
+    let (id, read_only) = cutover::fence_method(stack, sites.primary, sites.p)?;
+    let method = match (&stack.policy.fence, &sites.p.database) {
+        (Fence::Stop, Database::RdsInstance { .. }) => FenceMethod::Stop,
+        (Fence::Isolate { security_group_ids }, Database::RdsInstance { .. }) => {
+            FenceMethod::Isolate {
+                security_group_ids: security_group_ids.clone(),
+            }
+        }
+        _ => read_only,
+    };
+    Some((id, method))
+}
+
+/// The old region's app in maintenance mode, best effort (a region that is down does not
+/// answer), at `$.old_maintenance`.
+fn old_region_maintenance(
+    wf: &Workflow,
+    stack: &Stack,
+    sites: &Sites,
+    name: &str,
+) -> cutover::Segment {
+    use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
+    let maintenance = wf
+        .task::<SetMaintenance>(name)
+        .input(
+            &SetMaintenanceInput {
+                parameter_name: stack.app.maintenance_parameter.clone(),
+                on: true,
+                region: Some(sites.primary.into()),
+            },
+            &[],
+        )
+        .result_path("$.old_maintenance");
+    shop::best_effort(wf, maintenance, "$.old_maintenance")
+}
+
 /// Fences the old primary (`id`) by `method`, with the maintenance flag on, inside the fence's
 /// Parallel branch; goes on to `then` unless the primary answered and refused (an unreachable
 /// primary is reported, not fatal): then the branch fails with `FenceFailed`.
@@ -706,17 +725,8 @@ fn fence_when_back(
     // The database: fenced again (it reports `unreachable` within its timeout); on Aurora, which
     // demotes the old writer itself, the old region's maintenance flag.
     let (fence, database_fenced): (cutover::Segment, Condition) =
-        match cutover::fence_method(stack, sites.primary, sites.p) {
+        match old_primary_fence(stack, sites) {
             Some((id, method)) => {
-                let method = match (&stack.policy.fence, &sites.p.database) {
-                    (Fence::Stop, Database::RdsInstance { .. }) => FenceMethod::Stop,
-                    (Fence::Isolate { security_group_ids }, Database::RdsInstance { .. }) => {
-                        FenceMethod::Isolate {
-                            security_group_ids: security_group_ids.clone(),
-                        }
-                    }
-                    _ => method,
-                };
                 let fence = cutover::fence_task(
                     wf,
                     stack,
@@ -737,19 +747,12 @@ fn fence_when_back(
                 )
             }
             None => {
-                use wfc_activities::set_maintenance::{SetMaintenance, SetMaintenanceInput};
-                let maintenance = wf
-                    .task::<SetMaintenance>("Maintenance mode in old region again")
-                    .input(
-                        &SetMaintenanceInput {
-                            parameter_name: stack.app.maintenance_parameter.clone(),
-                            on: true,
-                            region: Some(sites.primary.into()),
-                        },
-                        &[],
-                    )
-                    .result_path("$.old_maintenance");
-                let maintenance = shop::best_effort(wf, maintenance, "$.old_maintenance");
+                let maintenance = old_region_maintenance(
+                    wf,
+                    stack,
+                    sites,
+                    "Maintenance mode in old region again",
+                );
                 // Set: the result is there (a failure leaves `done: false` instead).
                 let set = Path::<bool>::raw("$.old_maintenance.Payload").is_present();
                 (maintenance, set)
