@@ -6,40 +6,23 @@
 //! for two calls of the Query API.
 
 use super::aws_error::{ApiError, Call, Kind};
-use aws_config::SdkConfig;
-use aws_credential_types::provider::ProvideCredentials;
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-use aws_smithy_runtime_api::client::http::HttpConnector;
-use aws_smithy_runtime_api::client::identity::Identity;
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::byte_stream::ByteStream;
-use std::time::{Duration, SystemTime};
+use super::signed::{encode, retried, Signer};
 use wfc_infra::deploy::Attachment;
 
 /// The EC2 Query API version the calls are written against.
 const API_VERSION: &str = "2016-11-15";
 
 pub struct Ec2 {
-    region: String,
     url: String,
-    config: SdkConfig,
-    connector: aws_smithy_http_client::Connector,
+    signer: Signer,
 }
 
 impl Ec2 {
     /// EC2 in `region` at `url`, with `config`'s credentials.
-    pub fn new(config: &SdkConfig, region: &str, url: &str) -> Ec2 {
-        let connector = aws_smithy_http_client::Connector::builder()
-            .tls_provider(Provider::Rustls(CryptoMode::Ring))
-            .build();
+    pub fn new(config: &aws_config::SdkConfig, region: &str, url: &str) -> Ec2 {
         Ec2 {
-            region: region.to_string(),
             url: url.to_string(),
-            config: config.clone(),
-            connector,
+            signer: Signer::new(config, "ec2", region),
         }
     }
 
@@ -52,7 +35,10 @@ impl Ec2 {
         let action = "DescribeTransitGatewayPeeringAttachments";
         let call = self.call(
             action,
-            &format!("the transit gateway attachments of {}", self.region),
+            &format!(
+                "the transit gateway attachments of {}",
+                self.signer.region()
+            ),
         );
         let mut out = Vec::new();
         let mut token: Option<String> = None;
@@ -97,94 +83,30 @@ impl Ec2 {
             .unwrap_or_default())
     }
 
-    /// One Query API call, retried like the SDK's standard mode (3 attempts, exponential backoff)
-    /// when throttled, unreachable or answering 5xx.
+    /// One Query API call, retried like the SDK's standard mode.
     async fn send(
         &self,
         call: &Call,
         action: &str,
         params: &[(String, String)],
     ) -> Result<Element, ApiError> {
-        let attempts = super::aws_error::attempts().max(1);
-        let mut attempt = 1;
-        loop {
-            match self.send_once(call, action, params).await {
-                Err(e) if attempt < attempts && retryable(&e) => {
-                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    async fn send_once(
-        &self,
-        call: &Call,
-        action: &str,
-        params: &[(String, String)],
-    ) -> Result<Element, ApiError> {
-        let fail = |kind: Kind, code: &str, message: String, detail: String| {
-            ApiError::from_parts(call, kind, code.to_string(), message, detail)
-        };
-        let credentials = match self.config.credentials_provider() {
-            Some(provider) => provider.provide_credentials().await.map_err(|e| {
-                let detail = format!("{e:?}");
-                fail(Kind::NoCredentials, "", e.to_string(), detail)
-            })?,
-            None => return Err(fail(Kind::NoCredentials, "", String::new(), String::new())),
-        };
         let mut body = format!("Action={action}&Version={API_VERSION}");
         for (key, value) in params {
             body.push_str(&format!("&{}={}", encode(key), encode(value)));
         }
-        let identity: Identity = credentials.into();
-        let settings = v4::SigningParams::builder()
-            .identity(&identity)
-            .region(&self.region)
-            .name("ec2")
-            .time(SystemTime::now())
-            .settings(SigningSettings::default())
-            .build()
-            .map_err(|e| fail(Kind::Other, "", e.to_string(), format!("{e:?}")))?
-            .into();
+        retried(|| self.send_once(call, body.clone())).await
+    }
+
+    async fn send_once(&self, call: &Call, body: String) -> Result<Element, ApiError> {
+        let fail = |kind: Kind, code: &str, message: String, detail: String| {
+            ApiError::from_parts(call, kind, code.to_string(), message, detail)
+        };
         let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-        let headers = [("content-type", content_type)];
-        let signable = SignableRequest::new(
-            "POST",
-            &self.url,
-            headers.into_iter(),
-            SignableBody::Bytes(body.as_bytes()),
-        )
-        .map_err(|e| fail(Kind::Other, "", e.to_string(), format!("{e:?}")))?;
-        let (instructions, _) = sign(signable, &settings)
-            .map_err(|e| fail(Kind::Other, "", e.to_string(), format!("{e:?}")))?
-            .into_parts();
-        let mut request = http::Request::builder()
-            .method("POST")
-            .uri(&self.url)
-            .header("content-type", content_type)
-            .body(SdkBody::from(body))
-            .map_err(|e| fail(Kind::Other, "", e.to_string(), format!("{e:?}")))?;
-        instructions.apply_to_request_http1x(&mut request);
-        let request = HttpRequest::try_from(request)
-            .map_err(|e| fail(Kind::Other, "", e.to_string(), format!("{e:?}")))?;
-        let response = self.connector.call(request).await.map_err(|e| {
-            let kind = if e.is_io() || e.is_timeout() {
-                Kind::Unreachable
-            } else {
-                Kind::Other
-            };
-            let message = innermost(&e);
-            fail(kind, "", message, format!("{e:?}"))
-        })?;
-        let status = response.status().as_u16();
-        let bytes = ByteStream::new(response.into_body())
-            .collect()
-            .await
-            .map_err(|e| fail(Kind::Unreachable, "", e.to_string(), format!("{e:?}")))?
-            .into_bytes();
-        let text = String::from_utf8_lossy(&bytes).to_string();
+        let answer = self
+            .signer
+            .send(call, "POST", &self.url, Some(content_type), body)
+            .await?;
+        let (status, text) = (answer.status, answer.text);
         let Some(root) = parse(&text) else {
             return Err(fail(
                 Kind::Other,
@@ -217,35 +139,8 @@ impl Ec2 {
     }
 }
 
-fn retryable(e: &ApiError) -> bool {
-    matches!(e.kind, Kind::Throttled | Kind::Unreachable) || e.message.starts_with("HTTP 5")
-}
-
-pub(super) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut last = error.to_string();
-    let mut at = error.source();
-    while let Some(e) = at {
-        last = e.to_string();
-        at = e.source();
-    }
-    last
-}
-
 fn first_chars(text: &str) -> String {
     text.chars().take(120).collect()
-}
-
-/// `application/x-www-form-urlencoded` (RFC 3986 unreserved characters pass).
-fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// An XML element: enough of XML for EC2's answers (no attributes kept, no namespaces).

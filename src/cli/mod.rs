@@ -25,6 +25,8 @@ mod lambda;
 #[cfg(feature = "aws")]
 mod sfn;
 #[cfg(feature = "aws")]
+mod signed;
+#[cfg(feature = "aws")]
 mod status;
 #[cfg(feature = "aws")]
 use {
