@@ -45,6 +45,7 @@ pub mod reconcile_gap;
 pub mod record_state;
 pub mod repoint_app;
 pub mod reserve_order_ids;
+pub mod retire_instance;
 pub mod scale_compute;
 pub mod set_maintenance;
 pub mod set_read_only;
@@ -79,6 +80,7 @@ macro_rules! with_activities {
             $crate::create_replica::CreateReplica,
             $crate::await_replica_in_sync::AwaitReplicaInSync,
             $crate::set_read_only::SetReadOnly,
+            $crate::retire_instance::RetireInstance,
             $crate::validate_request::ValidateRequest,
             $crate::start_workflow::StartWorkflow,
             $crate::check_failover_guard::CheckFailoverGuard,

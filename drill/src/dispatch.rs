@@ -363,6 +363,16 @@ simple!(
     }
 );
 simple!(
+    retire_instance,
+    RetireInstance,
+    RetireInstanceInput,
+    wfc_activities::retire_instance::RetireInstanceOutput,
+    |input, env| {
+        let s = env.at(input.region.as_deref());
+        run(input, &s).await
+    }
+);
+simple!(
     smoke_test,
     SmokeTest,
     SmokeTestInput,

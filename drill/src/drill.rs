@@ -50,6 +50,10 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "primary-db-down, then the old primary returns and the on-call fails back: refused while orders of the gap are unresolved, done once they are handled, with writes paused no longer than the request's max_write_pause_seconds (--max-write-pause, 900 s) or stopped cleanly",
     },
     Scenario {
+        name: "second-failover",
+        summary: "the failback scenario, then, once DR is protected again by its new replica, the primary database fails a second time: the same deployed workflows fail over again (RDS: the failback gave the new databases the names the stack, the alarms and the rules use; the old ones were renamed -old<N> and stopped)",
+    },
+    Scenario {
         name: "region-down",
         summary: "the whole primary region stops answering, its alarms and event bus with it: nothing starts the failover, the on-call starts it by hand (with an rpo_override) after operator_manual_start; fencing and job pausing there are best effort",
     },
@@ -594,11 +598,16 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
     let mut serving_since: Option<(Millis, Millis)> = None;
     let mut last_end: Option<Millis> = None;
     let mut phases: Vec<Phase> = Vec::new();
-    let mut overridden = false;
+    // RPO-gate refusals the on-call has answered (once each, with an override).
+    let mut overrides = 0;
     let mut restored = false;
     let mut manual_started = false;
     let mut event_faults_done = BTreeSet::new();
     let mut failback = FailbackState::default();
+    let fails_back = matches!(options.scenario.as_str(), "failback" | "second-failover");
+    // second-failover: when the primary fails again, and whether a failover started after it.
+    let mut second_outage: Option<Millis> = None;
+    let mut second_started = false;
     let mut t = start;
     while t < max_end {
         t += STEP;
@@ -637,7 +646,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             // The article's design has no execution to wait for: the old primary returns 30 min
             // after the outage.
             "old-primary-returns" if options.baseline => Some(outage_at + 1_800_000),
-            "failback" => finished
+            "failback" | "second-failover" => finished
                 .iter()
                 .find(|e| e.cut_over)
                 .and_then(|e| e.end_seconds)
@@ -652,9 +661,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             // database again (an RDS one stays fenced: the failback creates a new replica). The
             // on-call keeps the reconciliation report of the orders only it held first: the
             // failback's own report cannot see them once it caught up.
-            if options.scenario == "failback"
-                && !matches!(stack.primary().1.database, Database::RdsInstance { .. })
-            {
+            if fails_back && !matches!(stack.primary().1.database, Database::RdsInstance { .. }) {
                 let serving = w.site(&dr).db_instance.clone();
                 let gap = w.rejoin_as_replica(&primary_db, &serving);
                 w.note(format!(
@@ -672,6 +679,15 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 let mut w = world.lock().expect("world");
                 let region = w.primary();
                 w.region_up(&region);
+            }
+        }
+        if options.scenario == "second-failover" {
+            let mut w = world.lock().expect("world");
+            if second_outage.is_none() {
+                second_outage = second_outage_at(&mut w, &stack, t, &dr);
+            }
+            if second_outage == Some(t) {
+                w.fail_database(&primary_db);
             }
         }
         // Every execution runs to this second (its tasks move the world to their own times),
@@ -725,6 +741,7 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             now
         };
         for (at, name) in starts {
+            second_started |= second_outage.is_some_and(|o| at >= o);
             let (arn, execution_arn, input) = {
                 let w = world.lock().expect("world");
                 let e = &w.executions[&name];
@@ -802,26 +819,23 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 );
             }
         }
-        // The on-call reads a closed RPO gate and, once per drill, starts the failover again
+        // The on-call reads a closed RPO gate and, once per refusal, starts the failover again
         // with an override (a new execution name: the refused one's is used).
-        if !overridden {
-            let refused = {
-                let w = world.lock().expect("world");
-                w.notifications
-                    .iter()
-                    .find(|n| n.subject.contains("failover.rpo_gate_closed"))
-                    .map(|n| n.at)
-            };
-            if let Some(at) = refused {
-                if t >= at + operator {
-                    overridden = true;
-                    restart_with_override(&world, t);
-                }
-            }
+        let refused = {
+            let w = world.lock().expect("world");
+            w.notifications
+                .iter()
+                .filter(|n| n.subject.contains("failover.rpo_gate_closed"))
+                .nth(overrides)
+                .map(|n| n.at)
+        };
+        if refused.is_some_and(|at| t >= at + operator) {
+            overrides += 1;
+            restart_with_override(&world, t);
         }
         // Failback: the on-call starts it once the old primary is back, and again with the
         // gap's orders handled when it is refused for them.
-        if options.scenario == "failback" {
+        if fails_back {
             failback_steps(
                 &world,
                 &mut failback,
@@ -845,6 +859,10 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 if let Some(e) = w.executions.get_mut(&r.name) {
                     e.status = status.clone();
                     e.cut_over = cut_over;
+                }
+                // A completed failback ends the incident: the next outage may fail over again.
+                if status == "SUCCEEDED" && r.name.starts_with("failback") {
+                    w.cutting_over.clear();
                 }
                 w.timeline
                     .push((end, format!("execution {} ends: {status}", r.name)));
@@ -924,7 +942,12 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             .instances
             .values()
             .any(|i| i.promotion.is_some() || i.global_failover.is_some());
-        let quiet = running.is_empty() && answers.is_empty() && world_now >= settle && !promoting;
+        let second_pending = options.scenario == "second-failover" && !second_started;
+        let quiet = running.is_empty()
+            && answers.is_empty()
+            && world_now >= settle
+            && !promoting
+            && !second_pending;
         if quiet {
             if let Some(end) = last_end {
                 if world_now >= end + 2 * ttl + 60_000 && t >= end {
@@ -958,6 +981,45 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
         serving_since,
         &dr,
     ))
+}
+
+/// second-failover: once the failback succeeded, the on-call re-seeds a self-managed DR server
+/// (its summary asks for it; RDS and Aurora re-protect themselves), and when DR replicates from
+/// the primary again, the primary fails again: 15 min later (the RPO gate's lag window sees
+/// the steady lag, not the new replica's catch-up), and no sooner than the anti-flap window
+/// after the failback's start (the last recorded failover).
+fn second_outage_at(w: &mut World, stack: &Stack, t: Millis, dr: &str) -> Option<Millis> {
+    let failback = stack.state_machine_arn("failback");
+    let started = w
+        .executions
+        .values()
+        .find(|e| e.status == "SUCCEEDED" && e.state_machine_arn == failback)?
+        .start;
+    let replica = w.site(dr).db_instance.clone();
+    if let Database::SelfManaged { .. } = &stack.secondary().1.database {
+        let primary = w.site(stack.primary().0).db_instance.clone();
+        if w.instances
+            .get(&replica)
+            .is_some_and(|i| i.source.is_none())
+        {
+            w.rejoin_as_replica(&replica, &primary);
+        }
+    }
+    let protected = w
+        .instances
+        .get(&replica)
+        .is_some_and(|i| i.status == "available" && i.source.is_some());
+    if !protected {
+        return None;
+    }
+    let anti_flap = secs(stack.policy.min_minutes_between_failovers as f64 * 60.0 + 60.0);
+    // On the world's whole seconds (an execution starts at a fraction of one).
+    let at = (t + 900_000).max((started + anti_flap + 999) / 1000 * 1000);
+    w.note(format!(
+        "failed back, and DR is protected again: the primary fails again at {:.0} s",
+        w.seconds(at)
+    ));
+    Some(at)
 }
 
 /// When the on-call heard that the failover completed (its summary): the old primary or region
@@ -1065,7 +1127,8 @@ fn restart_with_override(world: &Arc<Mutex<World>>, t: Millis) {
     let Some((name, arn, input)) = w
         .executions
         .iter()
-        .find(|(_, e)| e.status != "RUNNING")
+        .filter(|(_, e)| e.status == "FAILED" && e.state_machine_arn.ends_with("-failover"))
+        .max_by_key(|(_, e)| e.start)
         .map(|(n, e)| (n.clone(), e.state_machine_arn.clone(), e.input.clone()))
     else {
         return;
@@ -1282,7 +1345,7 @@ fn report(
         ((serving - outage) as f64 / 1000.0).max((dns - outage) as f64 / 1000.0 + ttl)
     });
     // The database that serves at the end: the one the app of the region DNS names uses (after
-    // a failback, the `-fb` instance; else DR's).
+    // a failback, the primary region's; else DR's).
     let serving_region = w
         .answers
         .values()

@@ -318,6 +318,20 @@ impl Database for Sim {
         Ok(())
     }
 
+    async fn rename_instance(&self, id: &str, new_id: &str) -> Result<()> {
+        let mut w = self.call().await?;
+        self.in_region(&w)?;
+        w.rename_instance(id, new_id)
+            .map_err(|e| ActivityError::AwsError {
+                service: "rds".into(),
+                operation: "ModifyDBInstance".into(),
+                code: e.split(':').next().unwrap_or("Simulated").into(),
+                message: e,
+            })?;
+        acted(&mut w);
+        Ok(())
+    }
+
     async fn set_security_groups(&self, id: &str, groups: &[String]) -> Result<()> {
         let mut w = self.call().await?;
         self.in_region(&w)?;

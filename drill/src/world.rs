@@ -822,6 +822,35 @@ impl World {
         Ok(())
     }
 
+    /// `ModifyDBInstance` with a new identifier: the instance keeps its data, replicas and
+    /// parameter group under the new name and endpoint, `renaming` (not available) for
+    /// `rename_instance`. The old name is free at once (RDS deletes its DNS name at once).
+    pub fn rename_instance(&mut self, id: &str, new_id: &str) -> Result<(), String> {
+        if self.instances.contains_key(new_id) {
+            return Err(format!("DBInstanceAlreadyExists: {new_id}"));
+        }
+        let mut i = self
+            .instances
+            .remove(id)
+            .ok_or_else(|| format!("DBInstanceNotFound: {id}"))?;
+        i.id = new_id.to_string();
+        i.arn = format!(
+            "{}:db:{new_id}",
+            i.arn.rsplit_once(":db:").map_or("", |(a, _)| a)
+        );
+        i.endpoint = i.endpoint.replacen(id, new_id, 1);
+        i.status = "renaming".into();
+        i.ready_at = Some(self.now + secs(self.lat.get("rename_instance")));
+        self.instances.insert(new_id.to_string(), i);
+        for r in self.instances.values_mut() {
+            if r.source.as_deref() == Some(id) {
+                r.source = Some(new_id.to_string());
+            }
+        }
+        self.note(format!("{id} is renamed {new_id}"));
+        Ok(())
+    }
+
     /// `FailoverGlobalCluster(AllowDataLoss)`: the target cluster becomes the writer after
     /// `aurora_failover`; the old writer is fenced by Aurora (it rejoins as a secondary).
     pub fn start_global_failover(&mut self, target: &str) -> Result<(), String> {
@@ -1188,7 +1217,7 @@ impl World {
             self.note(format!("{id} is promoted: available, standalone"));
         }
         for id in created {
-            self.note(format!("replica {id} is available"));
+            self.note(format!("{id} is available"));
         }
     }
 

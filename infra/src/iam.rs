@@ -199,7 +199,7 @@ fn names(stack: &Stack, region: &str, service: &str, resource: &str) -> Vec<Stri
     match (service, resource) {
         ("rds", "db:*") => {
             if let Some(Database::RdsInstance { instance_id, .. }) = site.map(|s| &s.database) {
-                // Re-created replicas are named after the instance (`<id>-fb`).
+                // A retired instance is renamed `<id>-old<N>` (`retire_instance`).
                 out.push(format!("db:{instance_id}*"));
             }
         }

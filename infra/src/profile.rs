@@ -66,6 +66,7 @@ pub fn profile(activity: &str) -> Option<Profile> {
         "create_replica" => p(60, 256, true),
         "await_replica_in_sync" => p(60, 256, false),
         "set_read_only" => p(60, 256, true),
+        "retire_instance" => p(60, 256, true),
         "validate_request" => p(30, 256, false),
         "start_workflow" => p(30, 256, true),
         "check_failover_guard" => p(30, 256, false),

@@ -407,6 +407,19 @@ mod set_read_only {
     }
 }
 
+mod retire_instance {
+    use super::*;
+    use wfc_activities::retire_instance::*;
+    use wfc_adapters::aws::AwsEnv;
+
+    impl Handler for RetireInstance {
+        async fn handle(input: RetireInstanceInput, env: &AwsEnv) -> Result<RetireInstanceOutput> {
+            let db = env.database(input.region.as_deref());
+            run(input, &db).await
+        }
+    }
+}
+
 mod smoke_test {
     use super::*;
     use wfc_activities::smoke_test::*;

@@ -93,6 +93,8 @@ pub trait Database: Send + Sync {
     /// Sets a dynamic parameter, applied immediately.
     async fn set_parameter(&self, group: &str, name: &str, value: &str) -> Result<()>;
     async fn stop_instance(&self, id: &str) -> Result<()>;
+    /// `ModifyDBInstance` with a new identifier, applied immediately.
+    async fn rename_instance(&self, id: &str, new_id: &str) -> Result<()>;
     /// Replaces the instance's VPC security groups (applied immediately).
     async fn set_security_groups(&self, id: &str, groups: &[String]) -> Result<()>;
 }

@@ -20,7 +20,6 @@ use super::{failure_chain, guard, notify, phase, shop, stop_with, Sites};
 use serde_json::json;
 use wfc_activities::create_replica::{CreateReplica, CreateReplicaInput};
 use wfc_activities::failover_global_cluster::GlobalMode;
-use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
 use wfc_activities::notify::Severity;
 use wfc_activities::record_state::DrStatus;
 use wfc_activities::validate_request::{
@@ -37,6 +36,8 @@ const INCIDENT: &str = "$.incident_id";
 
 /// How often, and how many times, the new replica is checked while RDS creates it.
 const NEW_REPLICA_POLL: (u64, u64) = (60, 60);
+/// How often, and how many times, a renamed instance is checked (RDS: about 10 min).
+const RENAME_POLL: (u64, u64) = (30, 60);
 /// How often, and how many times, lag 0 is checked once writes are stopped.
 const LAG_ZERO_POLL: (u64, u64) = (10, 30);
 
@@ -200,8 +201,10 @@ stack,
         )
         .otherwise(&invalid);
 
-    // RDS: the primary region gets a replica of the serving database, under a new id (the old
-    // primary still exists, fenced, until a person deletes it after reconciling).
+    // RDS: the primary region gets a replica of the serving database under the old primary's
+    // name, which `retire_instance` frees first (the old primary is renamed `-old<N>` and
+    // stopped; a person deletes it after reconciling). The stack description, the alarms and the
+    // event rules keep naming the databases right: no hand edit before the next failover.
     let rds = match (&sites.p.database, &sites.s.database) {
         (
             Database::RdsInstance {
@@ -220,10 +223,10 @@ stack,
                 ..
             },
         ) => Some((
-            format!("{primary_id}-fb"),
+            primary_id.clone(),
             CreateReplicaInput {
                 source_db_arn: secondary_arn.clone(),
-                replica_id: format!("{primary_id}-fb"),
+                replica_id: primary_id.clone(),
                 instance_class: instance_class.clone(),
                 region: Some(sites.primary.into()),
                 kms_key_id: kms_key_id.clone(),
@@ -232,7 +235,7 @@ stack,
                 parameter_group: parameter_group.clone(),
                 multi_az: *multi_az,
             },
-            format!("{secondary_id}-dr"),
+            secondary_id.clone(),
         )),
         _ => None,
     };
@@ -263,6 +266,15 @@ stack,
     let after_valid = match &rds {
         Some((new_primary, create, _)) => {
             let replica_phase = phase(&wf, "new replica", "new_replica");
+            let retire_old = retire(
+                &wf,
+                "Retire old primary",
+                sites.primary,
+                new_primary,
+                &create.source_db_arn,
+                "$.retired_primary",
+                &on_failure,
+            );
             let create = guard(
                 &wf,
                 wf.task::<CreateReplica>("Create replica in primary region")
@@ -280,6 +292,7 @@ stack,
                 &on_failure,
             );
             replica_phase
+                .next(&retire_old)
                 .next(&create)
                 .next(&sync)
                 .next(&approval_phase);
@@ -293,13 +306,6 @@ stack,
         Some((new_primary, _, _)) => Promotion::Instance(new_primary.clone()),
         None => Promotion::of(stack, sites.primary, sites.p, GlobalMode::Switchover),
     };
-    // RDS: the lag is read on the new replica, not on the old primary the stack names.
-    let mut lag_zero_site = sites.p.clone();
-    if let (Some((new_primary, _, _)), Database::RdsInstance { instance_id, .. }) =
-        (&rds, &mut lag_zero_site.database)
-    {
-        *instance_id = new_primary.clone();
-    }
     let promote = cutover::promote_and_wait(
         &wf,
         sites.primary,
@@ -312,7 +318,7 @@ stack,
     // promotion runs so long that the next poll would pass the limit, the failback stops and the
     // secondary serves again. (An Aurora switchover cannot be called back once started, and a
     // self-managed promotion is done in seconds: they are judged before they start only.)
-    let stop = stop_in_secondary(&wf, stack, &sites, &rds, &on_failure);
+    let stop = stop_in_secondary(&wf, stack, &sites, &on_failure);
     let promote_in_time = unless_pause_left(
         &wf,
         "Write pause left for the promotion",
@@ -334,7 +340,7 @@ stack,
         &wf,
         stack,
         sites.primary,
-        &lag_zero_site,
+        sites.p,
         LAG_ZERO_POLL,
         &on_failure,
     ) {
@@ -445,11 +451,10 @@ stack,
     let (summary_text, details) = match &rds {
         Some((new_primary, _, dr_replica)) => (
             format!(
-                "States.Format('{shop} failed back from {s} to {p} (incident {{}}): serving from {p} again. stack.toml must now name {new_primary} ({p}) and {dr_replica} ({s}) as the databases. {dr_replica} is still being created (preflight watches it); the old {old} is stopped and fenced until a person deletes it after reconciling (RDS starts a stopped instance again after 7 days).', $.incident_id)",
+                "States.Format('{shop} failed back from {s} to {p} (incident {{}}): serving from {p} again, from a new {new_primary}; the databases keep the names stack.toml gives them. The new DR replica {dr_replica} is still being created (preflight watches it). The old databases are renamed {{}} ({p}) and {{}} ({s}) and stopped until a person deletes them after reconciling (RDS starts a stopped instance again after 7 days).', $.incident_id, $.retired_primary.Payload.retired_id, $.retired_dr.Payload.retired_id)",
                 shop = stack.shop.name,
                 s = sites.secondary,
                 p = sites.primary,
-                old = new_primary.trim_end_matches("-fb"),
             ),
             json!({
                 "phases.$": "$.phases",
@@ -457,6 +462,8 @@ stack,
                 "dns.$": "$.dns.Payload",
                 "smoke.$": "$.smoke.Payload",
                 "replica.$": "$.replica.Payload",
+                "retired_primary.$": "$.retired_primary.Payload",
+                "retired_dr.$": "$.retired_dr.Payload",
                 "dr_replica.$": "$.dr_replica.Payload",
             }),
         ),
@@ -490,17 +497,16 @@ stack,
 
     // RDS: the promoted replica may keep the `read_only=1` the failover's fence set in the
     // primary region's parameter group; then the shop is protected again by a new DR replica
-    // (its sync is not awaited here: preflight watches it).
-    // That group is also the fenced old primary's: `read_only=0` on it makes the old primary
-    // writable again (two writers; `wfc drill --scenario failback` caught it). So the old
-    // primary is stopped first, and a stop it refuses ends the failback before writes open.
+    // under the DR database's name (its sync is not awaited here: preflight watches it). That
+    // group is also the old primary's, which `retire_instance` stopped before the replica was
+    // created: `read_only=0` on it cannot make the old primary writable again (two writers;
+    // `wfc drill --scenario failback` caught it). The old DR database is retired the same way
+    // before its successor takes its name.
     let (after_promote, after_secondary_off) = match (&rds, &sites.p.database, &sites.s.database) {
         (
             Some((new_primary, _, dr_replica)),
             Database::RdsInstance {
-                instance_id: old_primary,
-                parameter_group,
-                ..
+                parameter_group, ..
             },
             Database::RdsInstance {
                 instance_class,
@@ -520,14 +526,24 @@ stack,
                 parameter_group.clone(),
                 &on_failure,
             );
+            let new_primary_arn = format!(
+                "arn:aws:rds:{}:{}:db:{new_primary}",
+                sites.primary, stack.shop.account_id
+            );
+            let retire_dr = retire(
+                &wf,
+                "Retire old DR database",
+                sites.secondary,
+                dr_replica,
+                &new_primary_arn,
+                "$.retired_dr",
+                &on_failure,
+            );
             let dr = guard(
                 &wf,
                 wf.task::<CreateReplica>("Create DR replica").input(
                     &CreateReplicaInput {
-                        source_db_arn: format!(
-                            "arn:aws:rds:{}:{}:db:{new_primary}",
-                            sites.primary, stack.shop.account_id
-                        ),
+                        source_db_arn: new_primary_arn,
                         replica_id: dr_replica.clone(),
                         instance_class: instance_class.clone(),
                         region: Some(sites.secondary.into()),
@@ -543,37 +559,9 @@ stack,
             )
             .result_path("$.dr_replica")
             .step_handle();
-            let stop_old = cutover::fence_task(
-                &wf,
-                stack,
-                "Stop old primary",
-                sites.primary,
-                old_primary,
-                FenceMethod::Stop,
-                &on_failure,
-            )
-            .result_path("$.old_primary_fence");
-            let not_stopped = stop_with(
-                &wf,
-                "Old primary not stopped",
-                "FenceFailed",
-                "the old primary shares the parameter group the new primary needs writable, and refused to stop: opening the group would make it writable again",
-                &on_failure,
-            );
-            let stopped = wf
-                .choice("Old primary stopped")
-                .when(
-                    Path::<String>::raw(
-                        stop_old.output(field!(FencePrimaryOutput.outcome)).as_str(),
-                    )
-                    .eq_str("failed"),
-                    &not_stopped,
-                )
-                .otherwise(&allow);
-            stop_old.next(&stopped);
             allow.next(&flush);
-            dr.next(&record_done);
-            (stop_old.step().clone(), dr)
+            retire_dr.next(&dr).next(&record_done);
+            (allow, retire_dr)
         }
         _ => (flush.clone(), record_done.clone()),
     };
@@ -611,13 +599,7 @@ stack,
 /// its background jobs resumed, its writes open; the state recorded (the secondary serves,
 /// idle); a notification of why and of what is true now; then the execution fails with
 /// `WritePauseLimit`. The primary region stays gated: nothing serves there.
-fn stop_in_secondary(
-    wf: &Workflow,
-    stack: &Stack,
-    sites: &Sites,
-    rds: &Option<(String, CreateReplicaInput, String)>,
-    on_failure: &Step,
-) -> Step {
+fn stop_in_secondary(wf: &Workflow, stack: &Stack, sites: &Sites, on_failure: &Step) -> Step {
     use wfc_activities::promote_replica::{PromoteReplica, PromoteReplicaInput};
     let start = phase(wf, "stopped", "stopped");
     // The fence made the serving database read-only (RDS: its parameter group; self-managed:
@@ -642,8 +624,7 @@ fn stop_in_secondary(
                 on_failure,
             )),
             format!(
-                "{new} in {p} is still a replica of {instance_id}, or, if its promotion had begun, a standalone that its parameter group keeps read-only; nothing uses it: delete it before failing back again. {old} stays fenced.",
-                new = rds.as_ref().map_or("the new replica", |r| r.0.as_str()),
+                "The new {old} in {p} is still a replica of {instance_id} (a new failback uses it) or, if its promotion had begun, a standalone that its parameter group keeps read-only (a new failback retires it); nothing uses it. The old primary stays stopped under its retired name ({old}-old<N>).",
                 p = sites.primary,
             ),
         ),
@@ -864,4 +845,37 @@ fn reconcile_before_cutback(
             start.next(&report);
         }
     }
+}
+
+/// Frees `instance_id`'s name in `region` for its successor (a replica of `successor_of`): the
+/// instance is renamed `<id>-old<N>` and stopped (`retire_instance`), retried every 30 s while
+/// RDS renames it (about 10 min). The outcome is at `result_path`.
+fn retire(
+    wf: &Workflow,
+    name: &str,
+    region: &str,
+    instance_id: &str,
+    successor_of: &str,
+    result_path: &str,
+    on_failure: &Step,
+) -> Step {
+    use wfc_activities::retire_instance::{RetireInstance, RetireInstanceInput};
+    let task = wf
+        .task::<RetireInstance>(name)
+        .input(
+            &RetireInstanceInput {
+                db_instance_id: instance_id.into(),
+                region: Some(region.into()),
+                successor_of: Some(successor_of.into()),
+            },
+            &[],
+        )
+        .result_path(result_path)
+        .retry(
+            wfc_compiler::dsl::Retry::on(&["DbInstanceNotAvailable"])
+                .interval(RENAME_POLL.0)
+                .max_attempts(RENAME_POLL.1)
+                .backoff(1.0),
+        );
+    guard(wf, task, on_failure).step_handle()
 }

@@ -414,13 +414,35 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         "$.database.Payload.endpoint",
         &branch("Repoint app"),
     );
+    // RDS: a failback's fence set `read_only=1` in DR's parameter group, which the DR replica it
+    // created uses, and a promoted replica keeps its group's value (`wfc drill --scenario
+    // second-failover` caught it): writes are allowed there first.
+    let (reserve, reserve_writes) = match &sites.s.database {
+        Database::RdsInstance {
+            instance_id,
+            parameter_group: Some(group),
+            ..
+        } => {
+            let allow = cutover::allow_writes(
+                &wf,
+                "Allow writes on DR database",
+                sites.secondary,
+                instance_id,
+                Some(group.clone()),
+                &branch("Allow writes on DR database"),
+            );
+            allow.next(&reserve);
+            (allow, vec!["$.writes".into(), "$.order_ids".into()])
+        }
+        _ => (reserve, vec!["$.order_ids".into()]),
+    };
     let ready = concurrently(
         &wf,
         "Ready for writes",
         vec![
             Branch {
                 start: reserve,
-                writes: vec!["$.order_ids".into()],
+                writes: reserve_writes,
             },
             Branch {
                 start: flush,

@@ -261,6 +261,19 @@ impl Database for AwsDatabase {
             .map_err(|e| instance_failure(AwsFailure::new(e), id, "StopDBInstance"))
     }
 
+    async fn rename_instance(&self, id: &str, new_id: &str) -> Result<()> {
+        let out = self
+            .client
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .new_db_instance_identifier(new_id)
+            .apply_immediately(true)
+            .send()
+            .await;
+        out.map(|_| ())
+            .map_err(|e| instance_failure(AwsFailure::new(e), id, "ModifyDBInstance"))
+    }
+
     async fn set_security_groups(&self, id: &str, groups: &[String]) -> Result<()> {
         let out = self
             .client

@@ -107,6 +107,12 @@ impl Database for FakeDatabase {
         self.log(format!("StopDBInstance {id}"));
         Ok(())
     }
+    async fn rename_instance(&self, id: &str, new_id: &str) -> Result<()> {
+        self.log(format!(
+            "ModifyDBInstance {id} NewDBInstanceIdentifier={new_id}"
+        ));
+        Ok(())
+    }
     async fn set_security_groups(&self, id: &str, _groups: &[String]) -> Result<()> {
         self.log(format!("ModifyDBInstance {id}"));
         Ok(())
