@@ -208,9 +208,10 @@ fn every_scenario_holds_its_invariants_on_every_stack() {
 
 /// Failback after the region recovers, with orders in the replication gap: refused while they are
 /// unresolved, done once the on-call handled them (the report's ids). The known problem this
-/// guards: the new primary (`-fb`) shares the primary region's parameter group with the fenced
-/// old primary, so "Allow writes" (`read_only=0` on that group) made the old primary writable
-/// again; the failback now stops the old primary first.
+/// guards: the new primary shares the primary region's parameter group with the fenced old
+/// primary, so "Allow writes" (`read_only=0` on that group) made the old primary writable again;
+/// the failback now retires the old primary (renamed `-old1`, stopped) before its successor is
+/// created under its name.
 #[test]
 fn failback_refused_for_the_gap_then_done_with_one_writer() {
     let r = run(
@@ -321,8 +322,10 @@ fn a_write_pause_shorter_than_the_promotion_is_refused_before_anything_changes()
     assert_eq!(last.error.as_deref(), Some("WritePauseTooShort"), "{text}");
     assert_eq!(write_pause(&r), None, "nothing gated: {text}");
     assert!(
-        !r.timeline.iter().any(|(_, what)| what.contains("-fb")),
-        "no replica created: {text}"
+        !r.timeline
+            .iter()
+            .any(|(_, what)| what.contains("is renamed") || what.contains("is being created")),
+        "nothing renamed, no replica created: {text}"
     );
     let message = told(&r, "failback.write_pause_too_short").unwrap();
     assert!(
@@ -377,7 +380,7 @@ fn a_failback_that_would_overrun_its_write_pause_stops_cleanly_and_says_so() {
     let stopped = last_failback(&r).end_seconds.unwrap();
     assert!(
         r.timeline.iter().any(|(at, what)| *at > stopped
-            && what == "woo-db-use1-fb is promoted: available, standalone"),
+            && what == "woo-db-use1 is promoted: available, standalone"),
         "{}",
         drill::render_text(&r)
     );
@@ -727,4 +730,52 @@ fn the_html_report_draws_the_timeline() {
         .collect();
     assert!(outside.is_empty(), "{outside:?}");
     assert_eq!(page.matches("<svg").count(), page.matches("</svg>").count());
+}
+
+/// A second failover after a completed failback, with the same compiled workflows: the failback
+/// gave the new databases the names the stack, the alarms and the rules use (RDS: the old ones
+/// renamed `-old1` and stopped), so the second outage is detected and failed over like the first,
+/// with every invariant held. (Before, the stack named the stopped old instance: its alarm fired
+/// and the failover it started ended as not confirmed.)
+#[test]
+fn a_second_failover_after_a_failback_needs_no_hand_edit() {
+    for stack in ["rds", "aurora", "self-managed"] {
+        let options = DrillOptions::new("second-failover", stack, 1).unwrap();
+        let r = drill::run(&options).unwrap();
+        let text = drill::render_text(&r);
+        assert_eq!(r.outcome, "recovered_in_dr", "{stack}: {text}");
+        assert!(
+            r.invariant_violations.is_empty(),
+            "{stack}: {:?}",
+            r.invariant_violations
+        );
+        let failed_back = r
+            .executions
+            .iter()
+            .find(|e| e.name.starts_with("failback") && e.status == "SUCCEEDED")
+            .and_then(|e| e.end_seconds)
+            .unwrap_or_else(|| panic!("{stack}: no failback: {text}"));
+        assert!(
+            r.executions.iter().any(|e| e.name.starts_with("failover")
+                && e.start_seconds > failed_back
+                && e.cut_over),
+            "{stack}: no second failover cut over: {text}"
+        );
+        if stack == "rds" {
+            for renamed in [
+                "woo-db-use1 is renamed woo-db-use1-old1",
+                "woo-db-usw2 is renamed woo-db-usw2-old1",
+            ] {
+                assert!(
+                    r.timeline.iter().any(|(_, what)| what == renamed),
+                    "{renamed}: {text}"
+                );
+            }
+            let summary = told(&r, "failback.completed").unwrap();
+            assert!(
+                summary.contains("woo-db-use1-old1") && summary.contains("woo-db-usw2-old1"),
+                "{summary}"
+            );
+        }
+    }
 }
