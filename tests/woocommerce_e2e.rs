@@ -873,7 +873,8 @@ fn failed_over(gap_orders: u32) -> World {
             .send()
             .await
             .unwrap();
-        replica_lag_now(&world.endpoint, PRIMARY, "woo-db-use1-fb", 0.0).await;
+        // The lag of the replica the failback creates under the old primary's name.
+        replica_lag_now(&world.endpoint, PRIMARY, "woo-db-use1", 0.0).await;
     });
     world
 }
@@ -901,6 +902,7 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
             "Describe old primary",
             "Reconcile gap",
             "Record failing back",
+            "Retire old primary",
             "Create replica in primary region",
             "Wait for new replica",
             "Ask for approval",
@@ -910,7 +912,6 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
             "Stop writes",
             "Wait for lag 0",
             "Promote replica",
-            "Stop old primary",
             "Allow writes",
             "Flush primary cache",
             "Scale primary compute up",
@@ -920,6 +921,7 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
             "Smoke test",
             "Resume background jobs in primary region",
             "Scale secondary compute down",
+            "Retire old DR database",
             "Create DR replica",
             "Record failed back",
             "Failed back",
@@ -939,17 +941,30 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
 
     // What moto holds now: the shop served from us-east-1 by the new primary, DR protected again.
     let host = parameter(&world, PRIMARY, "/woo/prod/db_host");
-    assert!(host.contains("woo-db-use1-fb"), "app repointed: {host}");
+    assert!(host.starts_with("woo-db-use1."), "app repointed: {host}");
     for (name, target) in records(&world) {
         assert!(target.starts_with("woo-use1-"), "{name} → {target}");
     }
     assert_eq!(desired_capacity(&world, PRIMARY, "woo-web-use1"), Some(4));
     assert_eq!(desired_capacity(&world, DR, "woo-web-usw2"), Some(1));
-    let dr = db_instance(&world, DR, "woo-db-usw2-dr");
+    // The new databases have the names the stack gives them; the old ones are retired, stopped.
+    let dr = db_instance(&world, DR, "woo-db-usw2");
     assert_eq!(
         dr.read_replica_source_db_instance_identifier(),
-        Some("arn:aws:rds:us-east-1:123456789012:db:woo-db-use1-fb")
+        Some("arn:aws:rds:us-east-1:123456789012:db:woo-db-use1")
     );
+    assert_eq!(
+        db_instance(&world, PRIMARY, "woo-db-use1").read_replica_source_db_instance_identifier(),
+        None,
+        "the new primary is promoted"
+    );
+    for (region, retired) in [(PRIMARY, "woo-db-use1-old1"), (DR, "woo-db-usw2-old1")] {
+        assert_eq!(
+            db_instance(&world, region, retired).db_instance_status(),
+            Some("stopped"),
+            "{retired}"
+        );
+    }
     assert_eq!(
         read_only(&world, PRIMARY).as_deref(),
         Some("0"),
@@ -960,6 +975,15 @@ fn failback_after_a_failover_returns_the_shop_and_protects_it_again() {
     assert_eq!(state["active_region"], PRIMARY);
     assert_eq!(state["status"], "idle");
     assert_eq!(state["background_jobs_region"], PRIMARY);
+    // Which instance is which, in the recorded state rather than a hand edit of stack.toml.
+    assert_eq!(
+        state["retired_databases"],
+        json!([
+            {"id": "woo-db-use1-old1", "was": "woo-db-use1", "region": PRIMARY, "incident_id": state["incident_id"]},
+            {"id": "woo-db-usw2-old1", "was": "woo-db-usw2", "region": DR, "incident_id": state["incident_id"]},
+        ]),
+        "{state}"
+    );
     assert!(
         !gated(&world, PRIMARY),
         "writes open where the shop serves again"
@@ -1004,12 +1028,12 @@ fn failback_stops_before_cutting_back_while_the_gap_has_unresolved_orders_and_ca
     let replicas = world.rt.block_on(
         aws_sdk_rds::Client::new(&config(&world.endpoint, PRIMARY))
             .describe_db_instances()
-            .db_instance_identifier("woo-db-use1-fb")
+            .db_instance_identifier("woo-db-use1-old1")
             .send(),
     );
     assert!(
         replicas.is_err(),
-        "no replica created in the primary region"
+        "the old primary is not retired: no replica was created in its name"
     );
     assert!(parameter(&world, DR, "/woo/prod/db_host").contains("woo-db-usw2"));
     // The state is as the failover left it, so the failback can be started again once the

@@ -34,6 +34,32 @@ pub struct DrState {
     /// The region whose runner runs WP-Cron and Action Scheduler (absent: never recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_jobs_region: Option<String>,
+    /// The databases a failback retired (renamed `<id>-old<N>`, stopped), so that anyone can
+    /// tell which instance is which: the stack's names are the serving and DR databases; these
+    /// hold what they held before, until a person deletes them. Kept across records.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired_databases: Vec<RetiredDatabase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RetiredDatabase {
+    /// Its name now (`woo-db-use1-old1`).
+    pub id: String,
+    /// The name it had, which its successor has now.
+    pub was: String,
+    pub region: Option<String>,
+    /// The incident whose failback retired it.
+    pub incident_id: String,
+}
+
+/// A retirement to record: `retire_instance`'s output (`retired_id` null: nothing retired).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Retirement {
+    pub db_instance_id: String,
+    #[serde(default)]
+    pub retired_id: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -55,6 +81,9 @@ pub struct RecordStateInput {
     /// recorded one is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background_jobs_region: Option<String>,
+    /// Databases this run retired, added to the recorded ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retired: Vec<Retirement>,
 }
 
 impl Validate for RecordStateInput {
@@ -116,12 +145,28 @@ pub async fn run_at(
             .as_ref()
             .and_then(|p| p.background_jobs_region.clone())
     });
+    let mut retired_databases = previous
+        .as_ref()
+        .map(|p| p.retired_databases.clone())
+        .unwrap_or_default();
+    for r in &input.retired {
+        let Some(id) = &r.retired_id else { continue };
+        if !retired_databases.iter().any(|d| &d.id == id && d.region == r.region) {
+            retired_databases.push(RetiredDatabase {
+                id: id.clone(),
+                was: r.db_instance_id.clone(),
+                region: r.region.clone(),
+                incident_id: input.incident_id.clone(),
+            });
+        }
+    }
     let current = DrState {
         active_region: input.active_region,
         incident_id: input.incident_id,
         status: input.status,
         last_failover_at,
         background_jobs_region,
+        retired_databases,
     };
     // A start with no explicit time is the same start if everything else is the same.
     let same = previous.as_ref().is_some_and(|p| {
@@ -129,6 +174,7 @@ pub async fn run_at(
             && p.incident_id == current.incident_id
             && p.status == current.status
             && p.background_jobs_region == current.background_jobs_region
+            && p.retired_databases == current.retired_databases
             && (input.failover_at.is_none() || p.last_failover_at == current.last_failover_at)
     });
     if same {

@@ -493,11 +493,15 @@ pub(crate) fn record(
     status: DrStatus,
     incident: &str,
     background_jobs_region: Option<&str>,
+    retired: Option<&str>,
     on_failure: &Step,
 ) -> Step {
     // A start is timed on the workflow's clock, as the anti-flap guard reads it (a drill on
     // virtual time measures virtual minutes); an end keeps the recorded time.
     let mut from_state = vec![("incident_id", incident)];
+    if let Some(retired) = retired {
+        from_state.push(("retired", retired));
+    }
     if status != DrStatus::Idle {
         from_state.push(("failover_at", "$$.State.EnteredTime"));
     }
@@ -512,6 +516,7 @@ pub(crate) fn record(
                 failover_at: None,
                 region: Some(Sites::of(stack).secondary.into()),
                 background_jobs_region: background_jobs_region.map(str::to_string),
+                retired: Vec::new(),
             },
             &from_state,
         ),

@@ -151,6 +151,7 @@ stack,
         DrStatus::FailingBack,
         INCIDENT,
         None,
+        None,
         &on_failure,
     );
     // The gap is reconciled before anything is recorded or changed: a refused failback leaves the
@@ -446,6 +447,8 @@ stack,
         DrStatus::Idle,
         INCIDENT,
         Some(sites.primary),
+        rds.as_ref()
+            .map(|_| "States.Array($.retired_primary.Payload, $.retired_dr.Payload)"),
         &on_failure,
     );
     let (summary_text, details) = match &rds {
@@ -689,6 +692,9 @@ fn stop_in_secondary(wf: &Workflow, stack: &Stack, sites: &Sites, on_failure: &S
         DrStatus::Idle,
         INCIDENT,
         Some(sites.secondary),
+        // RDS: the old primary was retired before the new replica took its name.
+        matches!(sites.p.database, Database::RdsInstance { .. })
+            .then_some("States.Array($.retired_primary.Payload)"),
         on_failure,
     );
     let told = notify(

@@ -251,6 +251,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         DrStatus::FailingOver,
         INCIDENT,
         None,
+        None,
         &branch("Record failing over"),
     );
     let gate_old = shop::try_gate_writes(
@@ -480,6 +481,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         DrStatus::Idle,
         INCIDENT,
         Some(sites.secondary),
+        None,
         &on_failure,
     );
     // The report of the replication gap, when the old primary answers (it usually does not

@@ -58,6 +58,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         DrStatus::SwitchingOver,
         INCIDENT,
         None,
+        None,
         &on_failure,
     );
 
@@ -161,6 +162,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         DrStatus::Idle,
         INCIDENT,
         Some(sites.secondary),
+        None,
         &on_failure,
     );
     let summary = notify(

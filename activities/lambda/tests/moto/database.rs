@@ -10,6 +10,7 @@ use wfc_activities::describe_database::{self, DescribeDatabase};
 use wfc_activities::failover_global_cluster::{self, FailoverGlobalCluster};
 use wfc_activities::fence_primary::{self, FenceOutcome, MaintenanceOutcome};
 use wfc_activities::promote_replica::{self, PromoteReplica};
+use wfc_activities::retire_instance::{self, RetireInstance, RetireOutcome};
 use wfc_activities::set_read_only::{self, SetReadOnly};
 use wfc_activities::validate::parse;
 use wfc_activities::{
@@ -34,6 +35,7 @@ pub fn tests() -> Vec<Trial> {
         fence_primary_unreachable_within_timeout,
         create_replica_cross_region_and_again,
         create_replica_id_in_use_and_kms,
+        retire_instance_renames_stops_and_frees_the_name,
         await_replica_in_sync_paths,
         failover_global_cluster_moto_paths,
     ]
@@ -431,6 +433,72 @@ async fn create_replica_cross_region_and_again() {
     )
     .await;
     assert_error::<CreateReplica, _>(result, "DbInstanceNotFound");
+}
+
+/// The failback's retirement of an old primary: renamed `-old1` and stopped, the name free for a
+/// replica of the serving database; a second run keeps that replica (the successor) and names
+/// the retired one; a second retirement takes `-old2`.
+async fn retire_instance_renames_stops_and_frees_the_name() {
+    let (old, serving) = (unique("ret-old"), unique("ret-src"));
+    primary(&old, false).await;
+    let serving_arn = primary(&serving, false).await;
+    let db = env(DR).database(Some(PRIMARY));
+    let input: retire_instance::RetireInstanceInput =
+        parse(json!({"db_instance_id": old, "successor_of": serving_arn})).unwrap();
+    let out = retire_instance::run(input.clone(), &db).await.unwrap();
+    let retired = format!("{old}-old1");
+    assert_eq!(out.outcome, RetireOutcome::Retired);
+    assert_eq!(out.retired_id.as_deref(), Some(retired.as_str()));
+    let status = |id: String| async move {
+        rds(PRIMARY)
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .ok()
+            .and_then(|o| o.db_instances()[0].db_instance_status().map(str::to_string))
+    };
+    assert_eq!(status(retired.clone()).await.as_deref(), Some("stopped"));
+    assert_eq!(status(old.clone()).await, None, "the name is free");
+    // Retried (a Lambda retry after the rename): the same retirement, nothing more.
+    let again = retire_instance::run(input.clone(), &db).await.unwrap();
+    assert_eq!(again.retired_id.as_deref(), Some(retired.as_str()));
+    // The successor takes the name: a later run leaves it alone.
+    rds(PRIMARY)
+        .create_db_instance_read_replica()
+        .db_instance_identifier(&old)
+        .source_db_instance_identifier(&serving_arn)
+        .db_instance_class("db.t3.micro")
+        .send()
+        .await
+        .unwrap();
+    let kept = retire_instance::run(input, &db).await.unwrap();
+    assert_eq!(kept.outcome, RetireOutcome::Successor);
+    assert_eq!(kept.retired_id.as_deref(), Some(retired.as_str()));
+    assert_eq!(status(old.clone()).await.as_deref(), Some("available"));
+    // A name retired twice (a second failback): `-old2`.
+    let twice = unique("ret-twice");
+    primary(&twice, false).await;
+    let input: retire_instance::RetireInstanceInput =
+        parse(json!({"db_instance_id": twice})).unwrap();
+    retire_instance::run(input.clone(), &db).await.unwrap();
+    rds(PRIMARY)
+        .create_db_instance()
+        .db_instance_identifier(&twice)
+        .engine("mysql")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("admin")
+        .master_user_password("password-not-secret")
+        .send()
+        .await
+        .unwrap();
+    let second = retire_instance::run(input, &db).await.unwrap();
+    assert_eq!(second.retired_id, Some(format!("{twice}-old2")));
+    let result =
+        retire_instance::run(parse(json!({"db_instance_id": unique("ret-gone")})).unwrap(), &db)
+            .await;
+    assert_error::<RetireInstance, _>(result, "DbInstanceNotFound");
 }
 
 async fn create_replica_id_in_use_and_kms() {

@@ -191,6 +191,11 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
             "read_only",
         ),
         (
+            "retire_instance",
+            json!({"db_instance_id": "shop--db"}),
+            "db_instance_id",
+        ),
+        (
             "validate_request",
             json!({"request": {"target_region": "us-east-1", "incident_id": "", "requested_by": "x"}, "state_parameter_name": "/wfc/state", "target_health_check_id": "hc"}),
             "request.incident_id",
