@@ -487,7 +487,9 @@ fn handlers(world: &World, outage_down: bool, seen: Arc<Seen>) -> Handlers {
             }
             "promote_replica" => {
                 seen_lambda.promoted.store(true, Ordering::SeqCst);
-                let id = request.payload["db_instance_id"].as_str().unwrap_or_default();
+                let id = request.payload["db_instance_id"]
+                    .as_str()
+                    .unwrap_or_default();
                 promoted.lock().unwrap().push(id.to_string());
             }
             _ => {}

@@ -151,7 +151,10 @@ pub async fn run_at(
         .unwrap_or_default();
     for r in &input.retired {
         let Some(id) = &r.retired_id else { continue };
-        if !retired_databases.iter().any(|d| &d.id == id && d.region == r.region) {
+        if !retired_databases
+            .iter()
+            .any(|d| &d.id == id && d.region == r.region)
+        {
             retired_databases.push(RetiredDatabase {
                 id: id.clone(),
                 was: r.db_instance_id.clone(),

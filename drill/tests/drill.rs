@@ -379,8 +379,10 @@ fn a_failback_that_would_overrun_its_write_pause_stops_cleanly_and_says_so() {
     let r = run_failback("rds", 900, &["promote=1200"]);
     let stopped = last_failback(&r).end_seconds.unwrap();
     assert!(
-        r.timeline.iter().any(|(at, what)| *at > stopped
-            && what == "woo-db-use1 is promoted: available, standalone"),
+        r.timeline
+            .iter()
+            .any(|(at, what)| *at > stopped
+                && what == "woo-db-use1 is promoted: available, standalone"),
         "{}",
         drill::render_text(&r)
     );

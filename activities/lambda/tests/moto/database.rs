@@ -482,22 +482,25 @@ async fn retire_instance_renames_stops_and_frees_the_name() {
     let input: retire_instance::RetireInstanceInput =
         parse(json!({"db_instance_id": twice})).unwrap();
     retire_instance::run(input.clone(), &db).await.unwrap();
+    // Its successor (moto names automated snapshots by instance and minute, so it is created
+    // under another name and renamed).
+    let successor = unique("ret-next");
+    primary(&successor, false).await;
     rds(PRIMARY)
-        .create_db_instance()
-        .db_instance_identifier(&twice)
-        .engine("mysql")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("admin")
-        .master_user_password("password-not-secret")
+        .modify_db_instance()
+        .db_instance_identifier(&successor)
+        .new_db_instance_identifier(&twice)
+        .apply_immediately(true)
         .send()
         .await
         .unwrap();
     let second = retire_instance::run(input, &db).await.unwrap();
     assert_eq!(second.retired_id, Some(format!("{twice}-old2")));
-    let result =
-        retire_instance::run(parse(json!({"db_instance_id": unique("ret-gone")})).unwrap(), &db)
-            .await;
+    let result = retire_instance::run(
+        parse(json!({"db_instance_id": unique("ret-gone")})).unwrap(),
+        &db,
+    )
+    .await;
     assert_error::<RetireInstance, _>(result, "DbInstanceNotFound");
 }
 

@@ -732,6 +732,7 @@ async fn record_state_keeps_background_jobs_region() {
         failover_at: Some("2026-11-26T03:00:00Z".into()),
         region: None,
         background_jobs_region: jobs.map(str::to_string),
+        retired: Vec::new(),
     };
     let first = record_state::run(input(Some(DR), DrStatus::FailingOver), &config)
         .await
