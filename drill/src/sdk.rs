@@ -8,9 +8,12 @@ use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use wfc_engine::dispatch::{Handlers, TaskOutcome, TaskRequest};
 
+/// One API's answer from the world, seen from a region, for the task's parameters.
+type Call = fn(&mut World, &str, &Value) -> TaskOutcome;
+
 /// `handlers` with preflight's SDK tasks, answered from `world` as seen from `region`.
 pub fn preflight(handlers: Handlers, world: &Arc<Mutex<World>>, region: &str) -> Handlers {
-    let calls: [(&str, fn(&mut World, &str, &Value) -> TaskOutcome); 6] = [
+    let calls: [(&str, Call); 6] = [
         ("aws-sdk:secretsmanager:describeSecret", describe_secret),
         ("aws-sdk:cloudwatch:putMetricData", put_metric_data),
         ("aws-sdk:route53:listResourceRecordSets", list_records),
