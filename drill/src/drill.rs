@@ -776,8 +776,9 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 }
             }
         }
-        // Scheduled rules (preflight's), from their first run on, every period.
-        if runs_preflight(&options.scenario) && t >= preflight_first {
+        // Scheduled rules (preflight's), from their first run on, every period; the article's
+        // design has none.
+        if runs_preflight(&options.scenario) && !options.baseline && t >= preflight_first {
             for (rule, period, targets) in &prepared.schedules {
                 if (t - preflight_first) % period == 0 {
                     let event = scheduled_event(&stack, rule, t);
