@@ -13,8 +13,9 @@
 //!   promoted, traffic, writes and jobs back, DR scaled down, the DR replica re-created.
 //! - switchover: planned, with the primary read-only until the replica has caught up.
 //! - preflight: every check against moto (its `aws-sdk:` tasks served by the Rust SDK), the
-//!   shop identity and the one job runner included, the `FailoverReady` metric read back from
-//!   moto's CloudWatch; then media replication removed and DR's job schedule started.
+//!   shop identity, the one job runner and DR's database secret included, the `FailoverReady`
+//!   metric read back from moto's CloudWatch; then media replication removed, DR's job schedule
+//!   started and DR's database secret scheduled for deletion.
 //!
 //! Where moto cannot play a part, the test says so and stands in for it:
 //! - moto's GetHealthCheckStatus reports every checker healthy, so `assess_outage` answers
@@ -81,6 +82,7 @@ fn world(replica_lag: f64) -> World {
     let text = ids.apply(wfc_workflows::EXAMPLE_STACK);
     let stack = Stack::load(&edges.apply(&text)).unwrap_or_else(|e| panic!("{e:?}"));
     rt.block_on(shop_identity(&endpoint, &stack));
+    rt.block_on(db_credentials(&endpoint, &stack));
     rt.block_on(shop_base::create_state_machines(&endpoint, &stack));
     World {
         _moto: moto,
@@ -90,6 +92,19 @@ fn world(replica_lag: f64) -> World {
         edges,
         gap_orders: 0,
         promoted: Arc::default(),
+    }
+}
+
+/// Each region's database credentials secret (preflight describes DR's).
+async fn db_credentials(endpoint: &str, stack: &Stack) {
+    for (region, site) in &stack.regions {
+        aws_sdk_secretsmanager::Client::new(&config(endpoint, region))
+            .create_secret()
+            .name(&site.db_credentials_secret_id)
+            .secret_string(json!({"username": "woo", "password": "moto-db-pass"}).to_string())
+            .send()
+            .await
+            .unwrap();
     }
 }
 
@@ -1241,7 +1256,29 @@ fn sdk_handlers(world: &World, handlers: Handlers) -> Handlers {
             .collect();
         TaskOutcome::Succeeded(json!({ "EvaluationResults": results, "IsTruncated": false }))
     };
+    let (rt, endpoint) = (world.rt.clone(), world.endpoint.clone());
+    let secret = move |r: &TaskRequest| {
+        use aws_sdk_secretsmanager::error::ProvideErrorMetadata;
+        let client = aws_sdk_secretsmanager::Client::new(&config(&endpoint, DR));
+        let id = r.payload["SecretId"].as_str().unwrap();
+        match rt.block_on(client.describe_secret().secret_id(id).send()) {
+            Ok(out) => {
+                let mut described = json!({ "ARN": out.arn(), "Name": out.name() });
+                // Absent unless scheduled for deletion (the workflow tests its presence).
+                if let Some(deleted) = out.deleted_date() {
+                    described["DeletedDate"] = json!(deleted.secs());
+                }
+                TaskOutcome::Succeeded(described)
+            }
+            // Step Functions names an SDK error `<Service>.<Exception>`.
+            Err(e) => TaskOutcome::failed(
+                format!("SecretsManager.{}", e.code().unwrap_or("Unknown")),
+                e.message().unwrap_or_default().to_string(),
+            ),
+        }
+    };
     handlers
+        .resource("aws-sdk:secretsmanager:describeSecret", secret)
         .resource("aws-sdk:route53:listResourceRecordSets", records)
         .resource("aws-sdk:autoscaling:describeAutoScalingGroups", groups)
         .resource("aws-sdk:cloudwatch:putMetricData", metric)
@@ -1361,9 +1398,22 @@ fn preflight_checks_the_shop_in_moto_and_publishes_failover_ready() {
     let jobs = check(&outcome, "background_jobs");
     assert_eq!(jobs["ok"], true, "{jobs}");
     assert_eq!(jobs["detail"]["running_in"], json!([PRIMARY]));
+    let secret = check(&outcome, "database_credentials");
+    assert_eq!(secret["ok"], true, "{secret}");
 
-    // Media replication switched off: failover would leave the shop without its images. And
-    // the DR job runner started by mistake: renewals would be charged twice.
+    // Media replication switched off: failover would leave the shop without its images. The
+    // DR job runner started by mistake: renewals would be charged twice. And DR's database
+    // secret scheduled for deletion: the promoted database could not be logged in to.
+    world
+        .rt
+        .block_on(
+            aws_sdk_secretsmanager::Client::new(&config(&world.endpoint, DR))
+                .delete_secret()
+                .secret_id("woo/prod/db-usw2")
+                .recovery_window_in_days(7)
+                .send(),
+        )
+        .unwrap();
     world
         .rt
         .block_on(
@@ -1392,7 +1442,12 @@ fn preflight_checks_the_shop_in_moto_and_publishes_failover_ready() {
         .iter()
         .map(|c| c["check"].as_str().unwrap())
         .collect();
-    assert_eq!(failing, ["media", "background_jobs"]);
+    assert_eq!(
+        failing,
+        ["media", "background_jobs", "database_credentials"]
+    );
+    let secret = check(&outcome, "database_credentials");
+    assert!(secret["detail"]["deleted_date"].is_number(), "{secret}");
     assert_eq!(
         check(&outcome, "background_jobs")["detail"]["running_in"],
         json!([PRIMARY, DR])

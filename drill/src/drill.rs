@@ -81,7 +81,17 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "alarm-storm",
         summary: "as primary-db-down, with each alarm event delivered 100 times within a second",
     },
+    Scenario {
+        name: "dr-secret-missing",
+        summary: "the DR database's credentials secret is missing from the start: preflight's first run reports it (preflight.not_ready) before the primary database fails, the on-call restores it, the failover succeeds",
+    },
 ];
+
+/// The scenarios that run preflight on its schedule (the others leave it out: their runs and
+/// fault campaigns stay as they were).
+fn runs_preflight(scenario: &str) -> bool {
+    scenario == "dr-secret-missing"
+}
 
 /// The three example stacks, by name.
 pub const STACKS: &[(&str, &str)] = &[
@@ -113,6 +123,9 @@ pub enum Variant {
     NoJobPause,
     /// The anti-flap guard lets every failover through.
     NoGuard,
+    /// The on-call does not act on preflight's report: the DR database secret stays missing
+    /// (`dr-secret-missing`).
+    PreflightIgnored,
 }
 
 impl Variant {
@@ -125,6 +138,7 @@ impl Variant {
             "partial-gate" => Variant::PartialGate,
             "no-job-pause" => Variant::NoJobPause,
             "no-guard" => Variant::NoGuard,
+            "preflight-ignored" => Variant::PreflightIgnored,
             _ => return None,
         })
     }
@@ -139,6 +153,7 @@ impl Variant {
             Variant::PartialGate => None,
             Variant::NoJobPause => Some("pause_background_jobs"),
             Variant::NoGuard => Some("check_failover_guard"),
+            Variant::PreflightIgnored => None,
         }
     }
 }
@@ -395,7 +410,12 @@ impl Shared {
                     w.violate(crate::invariants::ONE_FAILOVER, state);
                 }
             }
-            let fault = shared.take_fault(&request.state_name);
+            // Fault plans are the failover's: none lands in a preflight run.
+            let fault = if exec.starts_with("preflight") {
+                None
+            } else {
+                shared.take_fault(&request.state_name)
+            };
             // The payload as sent, copied only when the broken variant changes it.
             let partial;
             let payload = if shared.variant == Variant::PartialGate && activity == "gate_writes" {
@@ -463,9 +483,10 @@ impl Shared {
                 json!({ "MessageId": format!("approval-{}", w.notifications.len()) }),
             )
         };
-        Handlers::new()
+        let handlers = Handlers::new()
             .lambda_fallback(lambda)
-            .resource("arn:aws:states:::sns:publish", approval)
+            .resource("arn:aws:states:::sns:publish", approval);
+        crate::sdk::preflight(handlers, &self.world, &self.home)
     }
 }
 
@@ -507,6 +528,33 @@ fn compiled_rules(stack: &Stack) -> Vec<(String, Pattern, Vec<Value>)> {
         .collect()
 }
 
+/// The compiled scheduled rules of the DR region: (name, period, targets).
+fn compiled_schedules(stack: &Stack) -> Vec<(String, Millis, Vec<Value>)> {
+    let dr = stack.secondary().0.to_string();
+    wfc_workflows::woocommerce::rules::rules(stack)
+        .into_iter()
+        .filter(|r| r["Region"] == dr.as_str())
+        .filter_map(|r| {
+            let period = rate(r["Rule"]["ScheduleExpression"].as_str()?)?;
+            let targets = r["Targets"].as_array().cloned().unwrap_or_default();
+            Some((r["Rule"]["Name"].as_str()?.to_string(), period, targets))
+        })
+        .collect()
+}
+
+/// The period of an EventBridge `rate(<n> <unit>)` expression.
+fn rate(expression: &str) -> Option<Millis> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.split_once(' ')?;
+    let unit: Millis = match unit.trim_end_matches('s') {
+        "minute" => 60_000,
+        "hour" => 3_600_000,
+        "day" => 86_400_000,
+        _ => return None,
+    };
+    Some(n.parse::<Millis>().ok()? * unit)
+}
+
 /// What every run of one stack shares: the stack, its compiled workflows and rules (a fault
 /// campaign compiles them once).
 pub struct Prepared {
@@ -514,6 +562,7 @@ pub struct Prepared {
     /// Each workflow's engine (its definition prepared once), by state machine ARN.
     pub machines: BTreeMap<String, Engine>,
     rules: Vec<(String, Pattern, Vec<Value>)>,
+    schedules: Vec<(String, Millis, Vec<Value>)>,
 }
 
 impl Prepared {
@@ -535,10 +584,12 @@ impl Prepared {
             machines.insert(stack.state_machine_arn(name), Engine::new(compiled.machine));
         }
         let rules = compiled_rules(&stack);
+        let schedules = compiled_schedules(&stack);
         Ok(Prepared {
             stack,
             machines,
             rules,
+            schedules,
         })
     }
 }
@@ -590,6 +641,14 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
     let operator = secs(lat.get("operator_response"));
     let ttl = secs(lat.get("dns_ttl"));
     let max_end = start + 4 * 3_600_000;
+    let preflight_first = start + secs(lat.get("preflight_first_run"));
+    // The DR database's credentials secret, gone from the start, until the on-call restores it.
+    let mut missing_secret = None;
+    if options.scenario == "dr-secret-missing" {
+        let mut w = world.lock().expect("world");
+        let key = (dr.clone(), w.site(&dr).db_secret.clone());
+        missing_secret = w.secrets.remove(&key).map(|value| (key, value));
+    }
 
     let mut running: Vec<Running> = Vec::new();
     let mut finished: Vec<ExecutionReport> = Vec::new();
@@ -732,6 +791,21 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                     deliver(&shared, target, &event, t);
                 }
             }
+        }
+        // Scheduled rules (preflight's), from their first run on, every period; the article's
+        // design has none.
+        if runs_preflight(&options.scenario) && !options.baseline && t >= preflight_first {
+            for (rule, period, targets) in &prepared.schedules {
+                if (t - preflight_first) % period == 0 {
+                    let event = scheduled_event(&stack, rule, t);
+                    for target in targets {
+                        deliver(&shared, target, &event, t);
+                    }
+                }
+            }
+        }
+        if options.variant != Variant::PreflightIgnored {
+            restore_secret(&world, &mut missing_secret, t, operator);
         }
         // Executions the world's Step Functions started.
         let starts: Vec<(Millis, String)> = {
@@ -882,7 +956,10 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                     cause,
                     cut_over,
                 });
-                last_end = Some(last_end.map_or(end, |l: Millis| l.max(end)));
+                // A scheduled preflight run is no part of the incident the drill waits out.
+                if !r.name.starts_with("preflight") {
+                    last_end = Some(last_end.map_or(end, |l: Millis| l.max(end)));
+                }
                 phases_of(&r, &w, &mut phases);
             } else {
                 still.push(r);
@@ -1120,7 +1197,7 @@ fn start_by_hand(world: &Arc<Mutex<World>>, stack: &Stack, t: Millis) {
     );
 }
 
-/// The on-call's restart of the first refused failover, accepting the loss (`rpo_override`).
+/// The on-call's restart of the latest refused failover, accepting the loss (`rpo_override`).
 fn restart_with_override(world: &Arc<Mutex<World>>, t: Millis) {
     let mut w = world.lock().expect("world");
     w.advance_to(t);
@@ -1279,6 +1356,48 @@ fn serves_from(w: &World, region: &str) -> bool {
         .is_some_and(|i| w.instance_writable(i))
 }
 
+/// The event a scheduled rule sends at `t`.
+fn scheduled_event(stack: &Stack, rule: &str, t: Millis) -> Value {
+    let (region, account) = (stack.secondary().0, &stack.shop.account_id);
+    json!({
+        "version": "0",
+        "id": format!("scheduled-{t}"),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": wfc_engine::format_timestamp(t),
+        "region": region,
+        "resources": [format!("arn:aws:events:{region}:{account}:rule/{rule}")],
+        "detail": {},
+    })
+}
+
+/// The on-call restores the DR database secret `operator_response` after preflight reported
+/// the region not ready.
+fn restore_secret(
+    world: &Arc<Mutex<World>>,
+    missing: &mut Option<((String, String), String)>,
+    t: Millis,
+    operator: Millis,
+) {
+    if missing.is_none() {
+        return;
+    }
+    let mut w = world.lock().expect("world");
+    let reported = w
+        .notifications
+        .iter()
+        .find(|n| n.subject.contains("preflight.not_ready"))
+        .map(|n| n.at);
+    if reported.is_some_and(|at| t >= at + operator) {
+        if let Some(((region, id), value)) = missing.take() {
+            w.advance_to(t);
+            w.note(format!("on-call restores the secret {id} in {region}"));
+            w.secrets.insert((region, id), value);
+        }
+    }
+}
+
 /// Runs one rule target for `event` at `t`.
 fn deliver(shared: &Arc<Shared>, target: &Value, event: &Value, t: Millis) {
     let input = match target.get("InputTransformer") {
@@ -1309,6 +1428,14 @@ fn deliver(shared: &Arc<Shared>, target: &Value, event: &Value, t: Millis) {
                 .expect("world")
                 .note(format!("rule target {activity} failed: {name}: {cause}"));
         }
+    } else if arn.contains(":stateMachine:") {
+        // A scheduled rule's target: EventBridge names the execution; here after the target and
+        // the time, unique and readable.
+        let time = wfc_engine::format_timestamp(t).replace([':', '.'], "-");
+        let name = format!("{}-{time}", target["Id"].as_str().unwrap_or("scheduled"));
+        let mut w = shared.world.lock().expect("world");
+        w.advance_to(t);
+        let _ = w.record_execution_start(arn, &name, &input.to_string());
     } else if arn.starts_with("arn:aws:sns:") {
         let mut w = shared.world.lock().expect("world");
         let at = w.now;

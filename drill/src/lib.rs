@@ -4,7 +4,8 @@
 //! - [`world`]: the deterministic world (databases and replication, the shop and its customers,
 //!   Route 53, health checks, alarms, configuration, compute, write gates, job runners, caches,
 //!   notifications, Step Functions' execution names); [`ports`] serves the activities' ports
-//!   from it; [`dispatch`] wires each activity as the Lambda program does.
+//!   from it; [`dispatch`] wires each activity as the Lambda program does; [`sdk`] answers
+//!   preflight's `aws-sdk:` tasks from it.
 //! - [`invariants`]: what must hold after every step.
 //! - [`drill`]: the loop (world events → compiled EventBridge rules → `start_workflow` → the
 //!   engine runs the compiled workflow → the activities act on the world) and the report.
@@ -19,4 +20,5 @@ pub mod invariants;
 pub mod latency;
 pub mod ports;
 pub mod rng;
+pub mod sdk;
 pub mod world;

@@ -360,6 +360,10 @@ pub struct World {
     /// Throttling: (region, until): every third control-plane call there is refused.
     pub throttle: Option<(String, Millis)>,
     throttle_count: u64,
+    /// Preflight's `FailoverReady` datapoints (1 ready, 0 not), as published.
+    pub failover_ready: Vec<(Millis, f64)>,
+    /// The `<shop>-failover-not-ready` alarm (infra/src/orchestrator.rs) is in ALARM.
+    pub failover_ready_alarm: bool,
 }
 
 impl World {
@@ -538,6 +542,26 @@ impl World {
                 Value::Object(salts).to_string(),
             );
         }
+        // The deploy's identity document, the same in both regions (check_shop_identity's).
+        let plugins: serde_json::Map<String, Value> = stack
+            .woocommerce
+            .plugins
+            .iter()
+            .map(|p| (p.clone(), json!("9.4.2")))
+            .collect();
+        let identity = json!({
+            "site_url": stack.app.site_url,
+            "home_url": stack.app.site_url,
+            "environment_type": "production",
+            "redis_prefix": format!("{}_", stack.shop.name),
+            "plugins": plugins,
+        });
+        for s in &sites {
+            ssm.insert(
+                (s.name.clone(), stack.woocommerce.config_parameter.clone()),
+                (identity.to_string(), false),
+            );
+        }
         let lb_of_primary = sites
             .iter()
             .find(|s| s.name == primary)
@@ -612,6 +636,8 @@ impl World {
             gap_report: BTreeSet::new(),
             throttle: None,
             throttle_count: 0,
+            failover_ready: Vec::new(),
+            failover_ready_alarm: false,
             app_config: BTreeMap::new(),
             failover_routing: false,
             more_violations: BTreeMap::new(),
@@ -1474,6 +1500,34 @@ impl World {
         self.started.push((at, name.to_string()));
         self.note(format!("execution {name} starts"));
         Some(arn)
+    }
+
+    /// Preflight's `PutMetricData` of `FailoverReady`. The alarm on it (Minimum over 3600 s
+    /// below 1, infra/src/orchestrator.rs) is evaluated at each datapoint, and its state change
+    /// goes to the topic as CloudWatch's alarm action sends it.
+    pub fn publish_failover_ready(&mut self, value: f64) {
+        const ALARM_PERIOD: Millis = 3_600_000;
+        let now = self.now;
+        self.failover_ready.push((now, value));
+        self.note(format!("FailoverReady {value} published"));
+        let in_alarm = self
+            .failover_ready
+            .iter()
+            .filter(|(at, _)| *at > now - ALARM_PERIOD)
+            .any(|(_, v)| *v < 1.0);
+        if in_alarm == self.failover_ready_alarm {
+            return;
+        }
+        self.failover_ready_alarm = in_alarm;
+        let name = format!("{}-failover-not-ready", self.stack.shop.name);
+        let state = if in_alarm { "ALARM" } else { "OK" };
+        self.note(format!("alarm {name} → {state}"));
+        self.notifications.push(Notification {
+            at: now,
+            topic: self.stack.notifications.sns_topic_arn.clone(),
+            subject: format!("{state}: \"{name}\" in {}", self.dr()),
+            message: format!("FailoverReady {value} (Minimum over 3600 s, threshold 1)"),
+        });
     }
 
     /// How many attempts this control-plane call in `region` needs while the scenario throttles

@@ -781,3 +781,102 @@ fn a_second_failover_after_a_failback_needs_no_hand_edit() {
         }
     }
 }
+
+/// The `preflight.not_ready` notification: (when, the failing checks' names).
+fn not_ready(r: &Report) -> Option<(f64, Vec<String>)> {
+    let n = r.notifications.iter().find(|n| {
+        n["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("preflight.not_ready"))
+    })?;
+    let message: serde_json::Value =
+        serde_json::from_str(n["message"].as_str().unwrap_or_default()).ok()?;
+    let checks = message["details"]["failing"]
+        .as_array()?
+        .iter()
+        .filter_map(|c| c["check"].as_str().map(str::to_string))
+        .collect();
+    Some((n["at_seconds"].as_f64()?, checks))
+}
+
+/// `dr-secret-missing` on every stack: preflight's first run, before the outage, reports the DR
+/// database's credentials secret missing (and the `FailoverReady` alarm fires); the on-call
+/// restores it, and the failover then succeeds with every invariant held.
+#[test]
+fn preflight_reports_a_missing_dr_secret_before_the_outage() {
+    for (stack, _) in drill::STACKS {
+        let r = drill::run(&DrillOptions::new("dr-secret-missing", stack, 7).unwrap()).unwrap();
+        assert_eq!(r.outcome, "recovered_in_dr", "{stack}");
+        assert!(
+            r.invariant_violations.is_empty(),
+            "{stack}: {:?}",
+            r.invariant_violations
+        );
+        let (at, failing) =
+            not_ready(&r).unwrap_or_else(|| panic!("{stack}: no preflight.not_ready"));
+        assert!(at < r.outage_start_seconds, "{stack}: reported at {at} s");
+        assert!(
+            failing.iter().any(|c| c == "database_credentials"),
+            "{stack}: {failing:?}"
+        );
+        assert!(
+            told(&r, "\"woo-failover-not-ready\"").is_some(),
+            "{stack}: no FailoverReady alarm"
+        );
+        let restored = r
+            .timeline
+            .iter()
+            .find(|(_, what)| what.starts_with("on-call restores the secret"))
+            .map(|(at, _)| *at)
+            .unwrap_or_else(|| panic!("{stack}: not restored"));
+        assert!(restored > at, "{stack}");
+        assert!(r.rto_seconds.is_some(), "{stack}");
+    }
+}
+
+/// The check matters: with its report ignored (`preflight-ignored`) the secret stays missing and
+/// the failover stops, notified, where it first logs in to the DR database: on RDS and Aurora
+/// at "Reserve order ids", after the promotion; on self-managed at the replica lag check, before
+/// changing anything (that check logs in with the same secret).
+#[test]
+fn a_missing_dr_secret_left_alone_stops_the_failover() {
+    for (stack, step, activity) in [
+        ("rds", "Ready for writes", "Reserve order ids"),
+        ("aurora", "Ready for writes", "Reserve order ids"),
+        ("self-managed", "Assess outage", "Check replica lag"),
+    ] {
+        let mut options = DrillOptions::new("dr-secret-missing", stack, 7).unwrap();
+        options.variant = Variant::PreflightIgnored;
+        let r = drill::run(&options).unwrap();
+        assert_eq!(r.outcome, "not_recovered", "{stack}");
+        assert!(
+            r.invariant_violations.is_empty(),
+            "{stack}: {:?}",
+            r.invariant_violations
+        );
+        assert!(!r
+            .timeline
+            .iter()
+            .any(|(_, what)| what.starts_with("on-call restores the secret")));
+        let failed: Vec<&drill::ExecutionReport> = r
+            .executions
+            .iter()
+            .filter(|e| e.status == "FAILED")
+            .collect();
+        assert!(!failed.is_empty(), "{stack}: {:?}", r.executions);
+        for e in failed {
+            assert_eq!(e.error.as_deref(), Some("ConfigNotFound"), "{stack}");
+            let cause = e.cause.clone().unwrap_or_default();
+            assert!(
+                cause.starts_with(&format!("{activity} failed"))
+                    && cause.contains("secret `woo/prod/db-usw2` not found"),
+                "{stack}: {cause}"
+            );
+        }
+        let message = told(&r, "failover.failed").unwrap_or_else(|| panic!("{stack}: not told"));
+        assert!(
+            message.contains(&format!("failed at step {step}: ConfigNotFound")),
+            "{stack}: {message}"
+        );
+    }
+}

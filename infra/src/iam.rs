@@ -276,14 +276,7 @@ fn names(stack: &Stack, region: &str, service: &str, resource: &str) -> Vec<Stri
             }
         }
         ("secretsmanager", "secret:*") => {
-            for id in secrets(stack, region) {
-                match id.split_once(":secret:") {
-                    // Given as an ARN: its name already carries the suffix.
-                    Some((_, name)) => out.push(format!("secret:{name}")),
-                    // Secrets Manager appends `-` and six random characters to a secret's name.
-                    None => out.push(format!("secret:{id}-??????")),
-                }
-            }
+            out.extend(secrets(stack, region).iter().map(|id| secret_resource(id)));
         }
         // Each region's orchestrator stack has the notification topic, under the same name.
         ("sns", "*") => out.push(topic_name(stack).to_string()),
@@ -335,6 +328,16 @@ fn names(stack: &Stack, region: &str, service: &str, resource: &str) -> Vec<Stri
         _ => {}
     }
     out
+}
+
+/// The ARN resource part of a secret the stack names by `id` (a name or an ARN).
+pub fn secret_resource(id: &str) -> String {
+    match id.split_once(":secret:") {
+        // Given as an ARN: its name already carries the suffix.
+        Some((_, name)) => format!("secret:{name}"),
+        // Secrets Manager appends `-` and six random characters to a secret's name.
+        None => format!("secret:{id}-??????"),
+    }
 }
 
 /// The notification topic's name (the last part of `notifications.sns_topic_arn`).

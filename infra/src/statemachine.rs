@@ -163,6 +163,11 @@ fn sdk_resources(stack: &Stack, region: &str, action: &str, params: &Value) -> O
                 })
                 .collect::<Option<Vec<_>>>()?
         }
+        // A secret in the state machine's own region (the SDK call goes there).
+        "secretsmanager:DescribeSecret" => vec![format!(
+            "arn:{partition}:secretsmanager:{region}:{account}:{}",
+            iam::secret_resource(params["SecretId"].as_str()?)
+        )],
         // The activity roles it simulates live under the shop's path.
         "iam:SimulatePrincipalPolicy" => vec![format!(
             "arn:{partition}:iam::{account}:role{}*",

@@ -24,7 +24,8 @@ pub struct Args {
     latency: Vec<String>,
     /// Run a deliberately broken failover (`no-fencing`, `no-id-reservation`, `no-write-gate`,
     /// `partial-gate`, `no-job-pause`, `no-guard`)
-    /// to see an invariant catch it.
+    /// to see an invariant catch it; `preflight-ignored`: the on-call does not act on
+    /// preflight's report (`dr-secret-missing`).
     #[arg(long, default_value = "as-built")]
     variant: String,
     /// The on-call's failback request: its `max_write_pause_seconds` (scenario `failback`).
@@ -96,7 +97,7 @@ pub fn run(args: Args) -> u8 {
         Some(v) => v,
         None => {
             eprintln!(
-                "error: --variant {}: expected as-built, no-fencing, no-id-reservation, no-write-gate, partial-gate, no-job-pause or no-guard",
+                "error: --variant {}: expected as-built, no-fencing, no-id-reservation, no-write-gate, partial-gate, no-job-pause, no-guard or preflight-ignored",
                 args.variant
             );
             return UNUSABLE;

@@ -1,6 +1,7 @@
 //! The preflight workflow for the example stack, run in the local engine with in-process
 //! stand-ins: all well → "Ready" and FailoverReady 1; replica lag over the RPO and a denied
-//! permission → "Not ready", FailoverReady 0 and a notification naming both failing checks.
+//! permission → "Not ready", FailoverReady 0 and a notification naming both failing checks; the
+//! DR database's credentials secret not found → "Not ready" naming that check.
 
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,8 @@ struct World {
     records_refused: bool,
     /// Background jobs run in both regions (a failover's old runner came back).
     two_job_runners: bool,
+    /// The DR database's credentials secret is not found.
+    secret_missing: bool,
     /// The stack description (default: the example).
     stack: &'static str,
 }
@@ -132,6 +135,18 @@ fn handlers(world: World, calls: &Calls) -> Handlers {
             "detail": if two { "runners run in 2 regions" } else { "one runner" },
         }))
     };
+    let secret_missing = world.secret_missing;
+    let secret = move |r: &TaskRequest| {
+        if secret_missing {
+            return TaskOutcome::failed(
+                "SecretsManager.ResourceNotFoundException",
+                "Secrets Manager can't find the specified secret.",
+            );
+        }
+        TaskOutcome::Succeeded(
+            json!({ "ARN": "arn:aws:secretsmanager:us-west-2:123456789012:secret:woo/prod/db-usw2-AbCdEf", "Name": r.payload["SecretId"] }),
+        )
+    };
     Handlers::new()
         .lambda("${check_shop_identity_function_arn}", identity)
         .lambda("${check_background_jobs_function_arn}", jobs)
@@ -143,6 +158,7 @@ fn handlers(world: World, calls: &Calls) -> Handlers {
         .resource("aws-sdk:autoscaling:describeAutoScalingGroups", groups)
         .resource("aws-sdk:iam:simulatePrincipalPolicy", simulate)
         .resource("aws-sdk:cloudwatch:putMetricData", metric)
+        .resource("aws-sdk:secretsmanager:describeSecret", secret)
 }
 
 /// Runs preflight; returns the outcome, the Succeed state it ended at, and the recorded calls.
@@ -190,6 +206,7 @@ fn all_well_is_ready() {
         denied: None,
         records_refused: false,
         two_job_runners: false,
+        secret_missing: false,
         stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
@@ -200,7 +217,7 @@ fn all_well_is_ready() {
         unreachable!()
     };
     let checks = output["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 8);
+    assert_eq!(checks.len(), 9);
     assert!(checks.iter().all(|c| c["ok"] == json!(true)), "{checks:#?}");
     assert_eq!(output["failing"], json!([]));
 }
@@ -212,6 +229,7 @@ fn lag_and_a_denied_permission_are_not_ready() {
         denied: Some("rds:PromoteReadReplica"),
         records_refused: false,
         two_job_runners: false,
+        secret_missing: false,
         stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
@@ -268,6 +286,7 @@ fn a_failing_lookup_is_a_failing_check_not_a_failed_run() {
         denied: None,
         records_refused: true,
         two_job_runners: false,
+        secret_missing: false,
         stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
@@ -289,6 +308,7 @@ fn background_jobs_in_two_regions_are_not_ready() {
         denied: None,
         records_refused: false,
         two_job_runners: true,
+        secret_missing: false,
         stack: wfc_workflows::EXAMPLE_STACK,
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
@@ -315,9 +335,33 @@ fn a_self_managed_replica_is_ready_without_visible_backups() {
         denied: None,
         records_refused: false,
         two_job_runners: false,
+        secret_missing: false,
         stack: include_str!("../../examples/woocommerce/stack-self-managed.toml"),
     });
     assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
     assert_eq!(end, "Ready");
     assert_eq!(published(&calls), vec![json!(1)]);
+}
+
+#[test]
+fn a_missing_dr_database_secret_is_not_ready() {
+    let (outcome, end, calls) = run(World {
+        rpo_verdict: "within_limit",
+        denied: None,
+        records_refused: false,
+        two_job_runners: false,
+        secret_missing: true,
+        stack: wfc_workflows::EXAMPLE_STACK,
+    });
+    assert!(matches!(outcome, Outcome::Succeeded { .. }), "{outcome:?}");
+    assert_eq!(end, "Not ready");
+    assert_eq!(published(&calls), vec![json!(0)]);
+    let (_, payload) = calls.iter().find(|(what, _)| what == "notify").unwrap();
+    let failing = payload["details"]["failing"].as_array().unwrap();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert_eq!(failing[0]["check"], "database_credentials");
+    assert_eq!(
+        failing[0]["detail"]["Error"],
+        "SecretsManager.ResourceNotFoundException"
+    );
 }

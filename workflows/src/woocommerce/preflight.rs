@@ -1,8 +1,10 @@
 //! **preflight**: every 30 minutes (an EventBridge schedule, in the DR region), check that a
 //! failover could succeed now, without changing anything: the DR replica, media replication, both
 //! health checks, the shop's DNS record, DR capacity headroom, the activities' IAM permissions,
-//! the shop's identity in both regions (salts, URL, environment, plugin versions) and that
-//! background jobs run in exactly one region.
+//! the shop's identity in both regions (salts, URL, environment, plugin versions), that
+//! background jobs run in exactly one region, and that the DR database's credentials secret
+//! exists in the DR region (the promoted database's steps read it; a missing secret found only
+//! at `reserve_order_ids`, after the promotion, is a failover stopped half-way).
 //!
 //! Every check is a branch of one Parallel state that never fails: each branch ends in a Pass
 //! yielding `{ "check", "ok", "detail" }`, an error of its tasks included (`ok: false`). The run
@@ -76,6 +78,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         .branch(permission_check(&wf, &roles))
         .branch(identity_check(&wf, stack))
         .branch(background_jobs_check(&wf, stack))
+        .branch(database_credentials_check(&wf, stack))
         .result_path("$.checks");
     let checks = super::guard_step(&wf, checks, &on_failure);
 
@@ -284,6 +287,49 @@ fn background_jobs_check(wf: &Workflow, stack: &Stack) -> Chain {
             detail,
         ));
     check.next(&verdict)
+}
+
+/// Check 9: the DR database's credentials secret exists in the DR region (the SDK call goes to
+/// the state machine's region) and is not scheduled for deletion (`DeletedDate`: its value is
+/// no longer readable). `DescribeSecret`, not `GetSecretValue`: the value would land in the
+/// execution history. Not found or access denied is not ok, with the error as the detail.
+fn database_credentials_check(wf: &Workflow, stack: &Stack) -> Chain {
+    let sites = Sites::of(stack);
+    let secret = &sites.s.db_credentials_secret_id;
+    let failed = errored(wf, "Database secret lookup failed", "database_credentials");
+    let describe = wf
+        .aws_sdk(
+            "Describe DR database secret",
+            "secretsmanager",
+            "describeSecret",
+        )
+        .sdk_param("secret_id", secret.clone())
+        .result_path("$.secret");
+    let describe = checked(describe, false, &failed);
+    let verdict = wf
+        .choice("Database secret usable")
+        .when(
+            Path::<String>::raw("$.secret.DeletedDate").is_present(),
+            outcome(
+                wf,
+                "Database secret scheduled for deletion",
+                "database_credentials",
+                false,
+                json!({
+                    "secret": secret,
+                    "region": sites.secondary,
+                    "deleted_date.$": "$.secret.DeletedDate",
+                }),
+            ),
+        )
+        .otherwise(outcome(
+            wf,
+            "Database secret ok",
+            "database_credentials",
+            true,
+            json!({ "secret": secret, "region": sites.secondary, "arn.$": "$.secret.ARN" }),
+        ));
+    describe.next(&verdict)
 }
 
 /// Check 1: The DR database is a replica, its lag is within the RPO, and it has backups.
