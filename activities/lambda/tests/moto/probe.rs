@@ -58,7 +58,7 @@ async fn published(shop: &str) -> Vec<f64> {
             )
         })
         .collect();
-    points.sort_by(|a, b| a.0.cmp(&b.0));
+    points.sort_by_key(|p| p.0);
     points.into_iter().map(|(_, v)| v).collect()
 }
 
