@@ -39,6 +39,7 @@ pub mod fence_primary;
 pub mod flush_cache;
 pub mod notify;
 pub mod prepare_cache;
+pub mod probe_endpoint;
 pub mod promote_replica;
 pub mod promotion_waiter;
 pub mod reconcile_gap;
@@ -95,6 +96,7 @@ macro_rules! with_activities {
             $crate::write_gate::GateWrites,
             $crate::write_gate::OpenWrites,
             $crate::check_shop_identity::CheckShopIdentity,
+            $crate::probe_endpoint::ProbeEndpoint,
         )
     };
 }

@@ -333,6 +333,16 @@ simple!(
     }
 );
 simple!(
+    probe_endpoint,
+    ProbeEndpoint,
+    ProbeEndpointInput,
+    wfc_activities::probe_endpoint::ProbeEndpointOutput,
+    |input, env| {
+        let s = env.at(None);
+        run_at(input, &s, &s, &s).await
+    }
+);
+simple!(
     scale_compute,
     ScaleCompute,
     ScaleComputeInput,

@@ -528,12 +528,14 @@ fn compiled_rules(stack: &Stack) -> Vec<(String, Pattern, Vec<Value>)> {
         .collect()
 }
 
-/// The compiled scheduled rules of the DR region: (name, period, targets).
+/// The compiled scheduled rules of the DR region: (name, period, targets). The endpoint probe's
+/// is left out: the drill does not model the probe (drill/DIFFERENCES.md).
 fn compiled_schedules(stack: &Stack) -> Vec<(String, Millis, Vec<Value>)> {
     let dr = stack.secondary().0.to_string();
+    let probe = wfc_workflows::woocommerce::rules::probe_rule(stack);
     wfc_workflows::woocommerce::rules::rules(stack)
         .into_iter()
-        .filter(|r| r["Region"] == dr.as_str())
+        .filter(|r| r["Region"] == dr.as_str() && r["Rule"]["Name"] != probe.as_str())
         .filter_map(|r| {
             let period = rate(r["Rule"]["ScheduleExpression"].as_str()?)?;
             let targets = r["Targets"].as_array().cloned().unwrap_or_default();

@@ -16,7 +16,9 @@ use wfc_activities::ports::database::{
 };
 use wfc_activities::ports::dns::{ChangeStatus, CheckerObservation, Dns, RecordSet};
 use wfc_activities::ports::http::{HttpAnswer, HttpProbe, HttpRequest, HttpResponse, Method};
-use wfc_activities::ports::metrics::{Alarm, AlarmState, Datapoint, MetricQuery, Metrics};
+use wfc_activities::ports::metrics::{
+    Alarm, AlarmState, Datapoint, MetricDatum, MetricQuery, Metrics,
+};
 use wfc_activities::ports::mysql::{
     IdCounter, MySql, MySqlServer, MySqlSession, OrderLine, OrderRecord, ReplicaStatus, SessionMode,
 };
@@ -531,6 +533,13 @@ impl Metrics for Sim {
             },
             reason: "simulated".into(),
         }))
+    }
+
+    /// The drill does not model the endpoint probe (drill/DIFFERENCES.md): its datapoints go
+    /// nowhere.
+    async fn put_datum(&self, _datum: &MetricDatum) -> Result<()> {
+        let w = self.call().await?;
+        self.in_region(&w)
     }
 }
 

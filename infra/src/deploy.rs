@@ -805,7 +805,10 @@ mod tests {
         )];
         // The versions found in the region, never a guessed one.
         let needed = super::functions(&stack, "us-west-2", &workflows);
-        assert_eq!(needed, ["promote_replica", "start_workflow"]);
+        assert_eq!(
+            needed,
+            ["probe_endpoint", "promote_replica", "start_workflow"]
+        );
         let mut versions: super::FunctionVersions = needed
             .iter()
             .map(|a| (a.clone(), "7".to_string()))

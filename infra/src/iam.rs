@@ -135,10 +135,14 @@ pub fn activity_statements(
                 ));
             }
         }
-        statements.push(Statement::new(
-            &permission.actions,
-            resources.into_iter().collect(),
-        ));
+        let mut statement = Statement::new(&permission.actions, resources.into_iter().collect());
+        if permission.actions.contains(&"cloudwatch:PutMetricData") {
+            // Unscopable by resource; the namespace condition keeps it to the shop's metrics.
+            statement = statement.with_condition(json!({
+                "StringEquals": { "cloudwatch:namespace": format!("wfc/{}", stack.shop.name) },
+            }));
+        }
+        statements.push(statement);
     }
     Ok(statements)
 }

@@ -82,6 +82,9 @@ pub fn profile(activity: &str) -> Option<Profile> {
         "gate_writes" => p(60, 256, true),
         "open_writes" => p(60, 256, true),
         "check_shop_identity" => p(60, 256, false),
+        // Six probes ten seconds apart, each up to 5 s: at most 60 s of its minute. Publishes
+        // datapoints (mutating); one run a minute needs no more than the reserved two.
+        "probe_endpoint" => p(70, 256, true),
         _ => return None,
     })
 }

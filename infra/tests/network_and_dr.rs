@@ -320,3 +320,104 @@ fn the_dr_region_gets_the_replica_multi_az_when_asked() {
         json!({ "Ref": "SecondaryCluster" })
     );
 }
+
+/// Detection well under a minute (issue 14): the DR region probes the primary endpoint every 10 s
+/// (a schedule runs `probe_endpoint` every minute), and an alarm with 10 s periods on its
+/// high-resolution metric starts the failover through a DR-region rule.
+#[test]
+fn the_probe_alarm_detects_in_about_thirty_seconds_and_starts_the_failover() {
+    use wfc_workflows::woocommerce::rules::{probe_alarm, probe_rule, rules, PROBE_METRIC};
+    for (label, text) in common::STACKS {
+        let stack = common::stack(text);
+        let (dr, _) = stack.secondary();
+        let t = template("dr", label, dr, text);
+        let alarm = &t["Resources"]["ProbeDownAlarm"]["Properties"];
+        assert_eq!(alarm["AlarmName"], probe_alarm(&stack).as_str());
+        assert_eq!(alarm["Namespace"], format!("wfc/{}", stack.shop.name));
+        assert_eq!(alarm["MetricName"], PROBE_METRIC);
+        assert_eq!(alarm["Statistic"], "Maximum");
+        assert_eq!(alarm["Period"], 10);
+        assert_eq!(alarm["EvaluationPeriods"], 3);
+        assert_eq!(alarm["DatapointsToAlarm"], 3);
+        assert_eq!(alarm["Threshold"], 1);
+        assert_eq!(alarm["ComparisonOperator"], "LessThanThreshold");
+        assert_eq!(
+            alarm["TreatMissingData"], "missing",
+            "{label}: a dead probe is no outage"
+        );
+        let primary = template("dr", label, &stack.shop.primary_region, text);
+        assert!(primary["Resources"].get("ProbeDownAlarm").is_none());
+
+        let all = rules(&stack);
+        let starts = all
+            .iter()
+            .find(|r| r["Rule"]["Name"] == format!("{}-failover-probe-alarm", stack.shop.name))
+            .unwrap();
+        assert_eq!(starts["Region"], dr);
+        let pattern: Value =
+            serde_json::from_str(starts["Rule"]["EventPattern"].as_str().unwrap()).unwrap();
+        assert_eq!(pattern["region"], json!([dr]));
+        assert_eq!(pattern["detail"]["alarmName"], json!([probe_alarm(&stack)]));
+        assert_eq!(starts["Targets"][0]["Id"], "start-failover");
+
+        let schedule = all
+            .iter()
+            .find(|r| r["Rule"]["Name"] == probe_rule(&stack).as_str())
+            .unwrap();
+        assert_eq!(schedule["Region"], dr);
+        assert_eq!(schedule["Rule"]["ScheduleExpression"], "rate(1 minute)");
+        let input: Value =
+            serde_json::from_str(schedule["Targets"][0]["Input"].as_str().unwrap()).unwrap();
+        let (_, p) = stack.primary();
+        assert_eq!(input["connect_to"], p.load_balancer.dns_name.as_str());
+        assert_eq!(input["metric_name"], PROBE_METRIC);
+        assert_eq!(input["namespace"], alarm["Namespace"]);
+        assert_eq!(input["shop"], alarm["Dimensions"][0]["Value"]);
+        // Its probes fill the minute and end inside the function's 70 s.
+        assert_eq!(
+            (input["probes"].clone(), input["interval_seconds"].clone()),
+            (json!(6), json!(10))
+        );
+        assert!(input["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&stack.app.site_url.trim_end_matches('/').to_string()));
+    }
+}
+
+/// The DR orchestrator invokes the probe from its schedule only, and its role may publish only
+/// to the shop's namespace.
+#[test]
+fn the_probe_function_is_invoked_by_its_schedule_and_publishes_to_the_shop_namespace() {
+    for (label, stack, region, t) in common::templates() {
+        let resources = t["Resources"].as_object().unwrap();
+        let has_probe = resources.contains_key("ProbeEndpointFunction");
+        assert_eq!(
+            has_probe,
+            region != stack.shop.primary_region,
+            "{label} {region}"
+        );
+        if !has_probe {
+            continue;
+        }
+        let id = format!(
+            "{}ProbeEndpointPermission",
+            wfc_infra::names::camel(&wfc_workflows::woocommerce::rules::probe_rule(&stack))
+        );
+        let permission = &resources[&id]["Properties"];
+        assert_eq!(permission["Principal"], "events.amazonaws.com", "{label}");
+        assert!(permission["SourceArn"]["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("Rule"));
+        let policies = resources["ProbeEndpointRole"]["Properties"]["Policies"].to_string();
+        assert!(policies.contains("cloudwatch:PutMetricData"), "{label}");
+        assert!(
+            policies.contains(&format!(
+                "\"cloudwatch:namespace\":\"wfc/{}\"",
+                stack.shop.name
+            )),
+            "{label}: {policies}"
+        );
+    }
+}

@@ -267,6 +267,19 @@ mod prepare_cache {
     }
 }
 
+mod probe_endpoint {
+    use super::*;
+    use wfc_activities::probe_endpoint::*;
+    use wfc_adapters::aws::AwsEnv;
+
+    impl Handler for ProbeEndpoint {
+        async fn handle(input: ProbeEndpointInput, env: &AwsEnv) -> Result<ProbeEndpointOutput> {
+            // The datapoints go to the function's own region, where the alarm on them is.
+            run(input, &env.http(), &env.metrics(None)).await
+        }
+    }
+}
+
 mod promote_replica {
     use super::*;
     use wfc_activities::promote_replica::*;

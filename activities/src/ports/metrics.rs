@@ -1,4 +1,5 @@
-//! CloudWatch: metric datapoints (replica lag, replication backlog) and alarm states.
+//! CloudWatch: metric datapoints (replica lag, replication backlog), alarm states, and the
+//! datapoints the activities publish (the endpoint probe's).
 
 use crate::error::Result;
 use async_trait::async_trait;
@@ -20,6 +21,18 @@ pub struct MetricQuery {
 pub struct Datapoint {
     pub at: SystemTime,
     pub value: f64,
+}
+
+/// One datapoint to publish (`PutMetricData`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricDatum {
+    pub namespace: String,
+    pub metric: String,
+    pub dimensions: Vec<(String, String)>,
+    pub at: SystemTime,
+    pub value: f64,
+    /// Stored at one-second resolution (`StorageResolution` 1), so alarms may use 10 s periods.
+    pub high_resolution: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,4 +64,5 @@ pub trait Metrics: Send + Sync {
     /// Datapoints in time order (oldest first); empty when the metric has none in the window.
     async fn datapoints(&self, query: &MetricQuery) -> Result<Vec<Datapoint>>;
     async fn alarm(&self, name: &str) -> Result<Option<Alarm>>;
+    async fn put_datum(&self, datum: &MetricDatum) -> Result<()>;
 }

@@ -13,6 +13,11 @@
 //!   `wake_waiter`, which ends the workflow's wait between polls early (RDS instances publish no
 //!   promotion-completed event, so their promotion is polled).
 //! - Preflight runs every 30 minutes from a schedule that targets its state machine directly.
+//! - Detection well under a minute (issue 14): every minute a schedule in the DR region runs
+//!   `probe_endpoint`, which GETs the primary endpoint six times ten seconds apart and publishes
+//!   [`PROBE_METRIC`] at high resolution; the DR template's alarm on it ([`probe_alarm`], 10 s
+//!   periods) starts the failover through its own DR-region rule (the alarm is raised on the DR
+//!   region's bus: nothing to forward).
 
 use super::Sites;
 use serde_json::{json, Value};
@@ -59,6 +64,34 @@ pub fn endpoint_down_alarm(stack: &Stack) -> Option<String> {
     let primary = &stack.shop.primary_region;
     (primary == ROUTE53_METRICS_REGION)
         .then(|| format!("{}-{primary}-endpoint-down", stack.shop.name))
+}
+
+/// The probe's metric (1 up, 0 down) in the DR region, namespace `wfc/<shop>`, dimension `Shop`.
+pub const PROBE_METRIC: &str = "PrimaryEndpointUp";
+
+/// The DR-region alarm on [`PROBE_METRIC`] (created by the DR region's `dr-<region>.yaml`).
+pub fn probe_alarm(stack: &Stack) -> String {
+    format!(
+        "{}-{}-probe-down",
+        stack.shop.name, stack.shop.primary_region
+    )
+}
+
+/// The DR-region schedule that runs `probe_endpoint` every minute. The drill leaves it out (it
+/// does not model the probe).
+pub fn probe_rule(stack: &Stack) -> String {
+    format!("{}-probe-primary", stack.shop.name)
+}
+
+/// The path Route 53's endpoint checks and the probe request: the first smoke path without its
+/// query, else `/`.
+pub fn endpoint_health_path(stack: &Stack) -> String {
+    stack
+        .app
+        .smoke_paths
+        .first()
+        .map(|p| p.split('?').next().unwrap_or("/").to_string())
+        .unwrap_or_else(|| "/".into())
 }
 
 /// Every rule of the stack, in a stable order.
@@ -117,6 +150,33 @@ pub fn rules(stack: &Stack) -> Vec<Value> {
             vec![wake_target(stack)],
         ));
     }
+    rules.push(rule(
+        sites.secondary,
+        &format!("{}-failover-probe-alarm", stack.shop.name),
+        &format!(
+            "Starts the failover of {} when the probe finds the primary endpoint down",
+            stack.shop.name
+        ),
+        &json!({
+            "source": ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+            "region": [sites.secondary],
+            "detail": {
+                "alarmName": [probe_alarm(stack)],
+                "state": { "value": ["ALARM"] },
+            },
+        }),
+        None,
+        vec![start_failover_target(stack, alarm_input(stack))],
+    ));
+    rules.push(rule(
+        sites.secondary,
+        &probe_rule(stack),
+        "Probes the primary endpoint every 10 seconds for the probe alarm",
+        &Value::Null,
+        Some("rate(1 minute)"),
+        vec![probe_target(stack)],
+    ));
     rules.push(rule(
         sites.secondary,
         &format!("{}-preflight", stack.shop.name),
@@ -223,6 +283,33 @@ fn wake_target(stack: &Stack) -> Value {
                 "InputPathsMap": { "event": "$.detail.EventID" },
                 "InputTemplate": format!("{{\"parameter_name\": \"{parameter}\", \"event_id\": <event>}}"),
             },
+        }),
+    )
+}
+
+/// `probe_endpoint` with a constant input: the primary's load balancer, with the production Host
+/// and SNI (its certificate is the site's), at the path Route 53's check probes.
+fn probe_target(stack: &Stack) -> Value {
+    let sites = Sites::of(stack);
+    let site = stack.app.site_url.trim_end_matches('/');
+    let input = json!({
+        "url": format!("{site}{}", endpoint_health_path(stack)),
+        "connect_to": sites.p.load_balancer.dns_name,
+        "namespace": format!("wfc/{}", stack.shop.name),
+        "metric_name": PROBE_METRIC,
+        "shop": stack.shop.name,
+        "probes": 6,
+        "interval_seconds": 10,
+        "timeout_seconds": 5,
+        "expect_status": 200,
+    });
+    with_delivery(
+        stack,
+        json!({
+            "Id": "probe-primary",
+            "Arn": wfc_compiler::dsl::function_arn_placeholder("probe_endpoint"),
+            // PutTargets takes the constant input as a JSON string.
+            "Input": input.to_string(),
         }),
     )
 }

@@ -6,10 +6,12 @@
 
 use super::{aws_time, plain, system_time};
 use async_trait::async_trait;
-use aws_sdk_cloudwatch::types::{Dimension, StateValue, Statistic};
+use aws_sdk_cloudwatch::types::{Dimension, MetricDatum as AwsDatum, StateValue, Statistic};
 use std::time::SystemTime;
 use wfc_activities::error::Result;
-use wfc_activities::ports::metrics::{Alarm, AlarmState, Datapoint, MetricQuery, Metrics};
+use wfc_activities::ports::metrics::{
+    Alarm, AlarmState, Datapoint, MetricDatum, MetricQuery, Metrics,
+};
 
 pub struct AwsMetrics {
     client: aws_sdk_cloudwatch::Client,
@@ -19,6 +21,13 @@ impl AwsMetrics {
     pub fn new(client: aws_sdk_cloudwatch::Client) -> Self {
         AwsMetrics { client }
     }
+}
+
+fn dimensions(dimensions: &[(String, String)]) -> Vec<Dimension> {
+    dimensions
+        .iter()
+        .map(|(name, value)| Dimension::builder().name(name).value(value).build())
+        .collect()
 }
 
 fn state(value: Option<&StateValue>) -> AlarmState {
@@ -45,13 +54,7 @@ impl Metrics for AwsMetrics {
             .get_metric_statistics()
             .namespace(&query.namespace)
             .metric_name(&query.metric)
-            .set_dimensions(Some(
-                query
-                    .dimensions
-                    .iter()
-                    .map(|(name, value)| Dimension::builder().name(name).value(value).build())
-                    .collect(),
-            ))
+            .set_dimensions(Some(dimensions(&query.dimensions)))
             .start_time(aws_time(start))
             .end_time(aws_time(end))
             .period(query.period_seconds)
@@ -96,5 +99,24 @@ impl Metrics for AwsMetrics {
             })
         };
         Ok(metric.or_else(composite))
+    }
+
+    async fn put_datum(&self, datum: &MetricDatum) -> Result<()> {
+        let aws = AwsDatum::builder()
+            .metric_name(&datum.metric)
+            .set_dimensions(Some(dimensions(&datum.dimensions)))
+            .timestamp(aws_time(datum.at))
+            .value(datum.value)
+            .storage_resolution(if datum.high_resolution { 1 } else { 60 })
+            .build();
+        let out = self
+            .client
+            .put_metric_data()
+            .namespace(&datum.namespace)
+            .metric_data(aws)
+            .send()
+            .await;
+        plain(out, "cloudwatch", "PutMetricData")?;
+        Ok(())
     }
 }

@@ -10,7 +10,9 @@ use wfc_activities::ports::database::{
     Database, DbCluster, DbInstance, GlobalCluster, GlobalClusterMember, ReplicaSpec,
 };
 use wfc_activities::ports::dns::{ChangeStatus, CheckerObservation, Dns, RecordSet};
-use wfc_activities::ports::metrics::{Alarm, AlarmState, Datapoint, MetricQuery, Metrics};
+use wfc_activities::ports::metrics::{
+    Alarm, AlarmState, Datapoint, MetricDatum, MetricQuery, Metrics,
+};
 
 /// A database whose promotion really ends replication (moto's does not).
 #[derive(Default)]
@@ -227,6 +229,9 @@ impl Metrics for FakeMetrics {
             state,
             reason: "fake".into(),
         }))
+    }
+    async fn put_datum(&self, _datum: &MetricDatum) -> Result<()> {
+        unreachable!("no test publishes through the fake")
     }
 }
 

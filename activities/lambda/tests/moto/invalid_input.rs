@@ -268,6 +268,16 @@ fn cases() -> Vec<(&'static str, Value, &'static str)> {
         ),
         ("check_background_jobs", json!({"runners": []}), "runners"),
         (
+            "probe_endpoint",
+            json!({"url": "https://shop.example.com/", "namespace": "AWS/Route53", "metric_name": "PrimaryEndpointUp", "shop": "woo"}),
+            "namespace",
+        ),
+        (
+            "probe_endpoint",
+            json!({"url": "https://shop.example.com/", "namespace": "wfc/woo", "metric_name": "PrimaryEndpointUp", "shop": "woo", "probes": 12}),
+            "probes",
+        ),
+        (
             "gate_writes",
             json!({"web_acl_name": "woo-alb", "web_acl_id": "0b1e3c1a-7f1e-4f8e-9a0b-2c7d0e5f6a11", "retry_after_seconds": 0}),
             "retry_after_seconds",

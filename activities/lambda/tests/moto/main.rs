@@ -10,6 +10,7 @@ mod identity;
 mod invalid_input;
 mod jobs_gate;
 mod logic;
+mod probe;
 mod redis_fake;
 mod schemas;
 mod shop_smoke;
@@ -35,6 +36,7 @@ fn main() {
     trials.extend(jobs_gate::tests());
     trials.extend(shop_smoke::tests());
     trials.extend(flush_cache::tests());
+    trials.extend(probe::tests());
     let conclusion = libtest_mimic::run(&args, trials);
     drop(moto);
     conclusion.exit();
