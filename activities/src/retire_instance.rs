@@ -109,6 +109,14 @@ pub async fn run(input: RetireInstanceInput, db: &dyn Database) -> Result<Retire
                 return Ok(output(RetireOutcome::Successor, newest));
             }
         }
+        // RDS modifies no stopped instance: said at once, not retried for half an hour (an old
+        // primary a `stop` fence stopped must be started, fenced, to be reconciled anyway).
+        if current.status == "stopped" {
+            return Err(ActivityError::invalid(
+                "db_instance_id",
+                format!("{id} is stopped, and RDS renames only a running instance: start it (it stays fenced), then start the failback again"),
+            ));
+        }
         if current.status != "available" {
             return Err(ActivityError::DbInstanceNotAvailable {
                 id: id.clone(),

@@ -502,6 +502,18 @@ async fn retire_instance_renames_stops_and_frees_the_name() {
     )
     .await;
     assert_error::<RetireInstance, _>(result, "DbInstanceNotFound");
+    // A stopped instance (a `stop` fence) is refused at once, not retried while RDS cannot act.
+    let stopped = unique("ret-stopped");
+    primary(&stopped, false).await;
+    rds(PRIMARY)
+        .stop_db_instance()
+        .db_instance_identifier(&stopped)
+        .send()
+        .await
+        .unwrap();
+    let result =
+        retire_instance::run(parse(json!({"db_instance_id": stopped})).unwrap(), &db).await;
+    assert_error::<RetireInstance, _>(result, "InvalidInput");
 }
 
 async fn create_replica_id_in_use_and_kms() {
