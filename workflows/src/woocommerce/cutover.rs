@@ -320,10 +320,7 @@ fn wait_for_event(
 
 /// RDS refuses to promote while a backup runs; it ends by itself.
 fn retry_backup_in_progress() -> wfc_compiler::dsl::Retry {
-    wfc_compiler::dsl::Retry::on(&["BackupInProgress"])
-        .interval(60)
-        .max_attempts(10)
-        .backoff(1.0)
+    super::poll(&["BackupInProgress"], (60, 10))
 }
 
 /// Repoint the app at the database endpoint found at `$.database`, open writes at `site`'s load
@@ -757,12 +754,7 @@ pub(crate) fn await_in_sync(
             &[],
         )
         .result_path("$.sync")
-        .retry(
-            wfc_compiler::dsl::Retry::on(&["ReplicaNotInSync"])
-                .interval(interval)
-                .max_attempts(attempts)
-                .backoff(1.0),
-        );
+        .retry(super::poll(&["ReplicaNotInSync"], (interval, attempts)));
     guard(wf, task, on_failure).step_handle()
 }
 
@@ -833,12 +825,10 @@ pub(crate) fn await_lag_zero(
                     &[],
                 )
                 .result_path("$.sync")
-                .retry(
-                    wfc_compiler::dsl::Retry::on(&["ReplicaLagTooHigh", "ReplicaLagUnknown"])
-                        .interval(poll.0)
-                        .max_attempts(poll.1)
-                        .backoff(1.0),
-                );
+                .retry(super::poll(
+                    &["ReplicaLagTooHigh", "ReplicaLagUnknown"],
+                    poll,
+                ));
             Some(guard(wf, task, on_failure).step_handle())
         }
         Database::AuroraGlobal { .. } => None,

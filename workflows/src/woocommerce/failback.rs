@@ -877,11 +877,6 @@ fn retire(
             &[],
         )
         .result_path(result_path)
-        .retry(
-            wfc_compiler::dsl::Retry::on(&["DbInstanceNotAvailable"])
-                .interval(RENAME_POLL.0)
-                .max_attempts(RENAME_POLL.1)
-                .backoff(1.0),
-        );
+        .retry(super::poll(&["DbInstanceNotAvailable"], RENAME_POLL));
     guard(wf, task, on_failure).step_handle()
 }

@@ -57,6 +57,15 @@ pub(crate) fn retry_aws() -> Retry {
         .jitter()
 }
 
+/// A poll expressed as a retry: `errors` mean "not yet", asked again every `interval` s, up to
+/// `attempts` times, without backoff.
+pub(crate) fn poll(errors: &[&str], (interval, attempts): (u64, u64)) -> Retry {
+    Retry::on(errors)
+        .interval(interval)
+        .max_attempts(attempts)
+        .backoff(1.0)
+}
+
 /// Retries for throttling and transient errors, and a catch that records the step's name at
 /// `$.failed_step` (the error at `$.error`) before `on_failure` runs.
 pub(crate) fn guard<A: wfc_contract::Activity>(
