@@ -249,6 +249,33 @@ async fn definition_of(sfn: &aws_sdk_sfn::Client, arn: &str) -> String {
         .to_string()
 }
 
+/// The version an execution runs, as DescribeExecution gives it, and the definition it runs
+/// (DescribeStateMachineForExecution). It was started through the alias.
+async fn executed(sfn: &aws_sdk_sfn::Client, execution: &str) -> (String, String) {
+    let described = sfn
+        .describe_execution()
+        .execution_arn(execution)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.state_machine_alias_arn(),
+        Some(format!("{}:live", described.state_machine_arn()).as_str())
+    );
+    let definition = sfn
+        .describe_state_machine_for_execution()
+        .execution_arn(execution)
+        .send()
+        .await
+        .unwrap()
+        .definition()
+        .to_string();
+    (
+        described.state_machine_version_arn().unwrap().to_string(),
+        definition,
+    )
+}
+
 /// The example stack with `min_minutes_between_failovers` changed: only the failover definition
 /// depends on it (asserted below from the changes).
 fn changed_stack(dir: &Path) -> PathBuf {
@@ -457,15 +484,23 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
         assert!(forward.targets()[0].role_arn().is_some());
     });
 
-    // Before the change: version 1, the alias on it. (On AWS an execution started through the
-    // alias runs the version the alias named then, to its end. moto 5.2 cannot start an
-    // execution on a version or alias ARN (`StateMachineVersion` has no `start_execution`), so
-    // this asserts what that rests on: the version stays as published, the alias moves.)
-    let v1 = runtime.block_on(async {
+    // Before the change: version 1, the alias on it, and an execution started through the alias
+    // as the alarm rule starts it. (moto alone cannot run an execution of a version or an alias:
+    // testkit/moto/moto_server.py adds it as the Step Functions developer guide describes it.)
+    let alias = format!("{}:live", machine_arn(DR, "failover"));
+    let (v1, before) = runtime.block_on(async {
         let (versions, live) = versions_and_alias(&sfn(DR), DR, "failover").await;
         assert_eq!(versions, vec![format!("{}:1", machine_arn(DR, "failover"))]);
         assert_eq!(live, versions[0]);
-        live
+        let started = sfn(DR)
+            .start_execution()
+            .state_machine_arn(&alias)
+            .name("failover-before-deploy")
+            .input(r#"{"incident_id": "INC-before-deploy"}"#)
+            .send()
+            .await
+            .unwrap();
+        (live, started.execution_arn().to_string())
     });
 
     // Third deploy, one workflow changed: a new version of it, in both regions, its alias moved.
@@ -506,6 +541,19 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
             "{old}"
         );
         assert_eq!(new, definition_of(&dr, &machine_arn(DR, "failover")).await);
+
+        // The execution started before the deploy keeps version 1 and its definition; one
+        // started through the alias now runs version 2.
+        assert_eq!(executed(&dr, &before).await, (v1.clone(), old.clone()));
+        let after = dr
+            .start_execution()
+            .state_machine_arn(&alias)
+            .name("failover-after-deploy")
+            .input(r#"{"incident_id": "INC-after-deploy"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(executed(&dr, after.execution_arn()).await, (v2, new));
     });
 
     // And the changed stack deployed again: nothing.
@@ -543,7 +591,21 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
             !definition.contains("function:woo-promote_replica:1\""),
             "{definition}"
         );
+        // The execution started before still runs the definition that calls version 1, and
+        // Lambda still has version 1 (nothing deletes a published version).
+        let (_, kept) = executed(&sfn(DR), &before).await;
+        assert!(kept.contains("function:woo-promote_replica:1\""), "{kept}");
     });
+    let (status, answer) = raw(
+        &endpoint,
+        "lambda",
+        DR,
+        "GET",
+        "/2015-03-31/functions/woo-promote_replica?Qualifier=1",
+        "application/json",
+        "",
+    );
+    assert!(status.contains(" 200"), "{status} {answer}");
     assert_eq!(deploy(&endpoint, &changed, &[]), Vec::<Value>::new());
     let _ = std::fs::remove_dir_all(&dir);
 }

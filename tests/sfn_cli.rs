@@ -206,17 +206,32 @@ fn failback_start_status_approve_reject_on_moto() {
             "Done": {"Type": "Succeed"}
         }
     });
+    // Published, with the `live` alias on its version, as `wfc deploy` leaves it: the CLI starts
+    // the alias.
     let sm_arn = rt.block_on(async {
-        client
+        let created = client
             .create_state_machine()
             .name("woo-failback")
             .definition(definition.to_string())
             .role_arn("arn:aws:iam::123456789012:role/woo-dr-sfn")
+            .publish(true)
             .send()
             .await
-            .unwrap()
-            .state_machine_arn()
-            .to_string()
+            .unwrap();
+        client
+            .create_state_machine_alias()
+            .name("live")
+            .routing_configuration(
+                aws_sdk_sfn::types::RoutingConfigurationListItem::builder()
+                    .state_machine_version_arn(created.state_machine_version_arn().unwrap())
+                    .weight(100)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        created.state_machine_arn().to_string()
     });
     assert_eq!(
         sm_arn,
@@ -263,6 +278,23 @@ fn failback_start_status_approve_reject_on_moto() {
     assert_eq!(
         arn,
         "arn:aws:states:us-west-2:123456789012:execution:woo-failback:failback-INC-2024-0042"
+    );
+    // Started through the `live` alias, so it keeps that version whatever a deploy publishes.
+    let described = rt.block_on(async {
+        client
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        described.state_machine_alias_arn(),
+        Some(format!("{sm_arn}:live").as_str())
+    );
+    assert_eq!(
+        described.state_machine_version_arn(),
+        Some(format!("{sm_arn}:1").as_str())
     );
     assert!(
         out.contains(&format!(

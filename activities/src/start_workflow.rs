@@ -98,7 +98,16 @@ fn state_machine_parts(arn: &str) -> Result<StateMachineArn<'_>> {
     if parts[4].len() != 12 || !parts[4].chars().all(|c| c.is_ascii_digit()) {
         return bad("has no 12-digit account id");
     }
-    let name = parts[6];
+    // A version or an alias (`<name>:<qualifier>`) runs as the state machine `<name>`: its
+    // executions are named after it (Step Functions developer guide, "How Step Functions
+    // associates executions with a version or alias").
+    let name = match parts[6].split_once(':') {
+        Some((name, qualifier)) if !qualifier.is_empty() && qualifier.chars().all(name_char) => {
+            name
+        }
+        Some(_) => return bad("has no valid version or alias after the state machine name"),
+        None => parts[6],
+    };
     if name.is_empty() || name.len() > MAX_EXECUTION_NAME || !name.chars().all(name_char) {
         return bad("has no valid state machine name");
     }
@@ -257,6 +266,13 @@ mod tests {
             execution_arn(sm, "failover-INC-1").unwrap(),
             "arn:aws:states:us-west-2:123456789012:execution:woo-failover:failover-INC-1"
         );
+        // Started through the alias or a version: still an execution of `woo-failover`.
+        for qualified in [format!("{sm}:live"), format!("{sm}:7")] {
+            assert_eq!(
+                execution_arn(&qualified, "failover-INC-1").unwrap(),
+                execution_arn(sm, "failover-INC-1").unwrap()
+            );
+        }
         assert_eq!(default_prefix("woo-failover"), "failover");
         let input = |incident: String, prefix: Option<&str>| StartWorkflowInput {
             state_machine_arn: sm.into(),
@@ -277,6 +293,8 @@ mod tests {
             "arn:aws:lambda:us-west-2:123456789012:function:x",
             "arn:aws:states:us-west-2:1234:stateMachine:x",
             "arn:aws:states:us-west-2:123456789012:stateMachine:",
+            "arn:aws:states:us-west-2:123456789012:stateMachine:x:",
+            "arn:aws:states:us-west-2:123456789012:stateMachine:x:a:b",
         ] {
             assert!(execution_arn(bad, "n").is_err(), "{bad}");
         }

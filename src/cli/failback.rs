@@ -17,6 +17,7 @@ use wfc_activities::start_workflow::{execution_arn, execution_name, MAX_EXECUTIO
 use wfc_activities::validate;
 use wfc_activities::validate_request::FailbackRequest;
 use wfc_activities::ActivityError;
+use wfc_infra::orchestrator::ALIAS;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -140,8 +141,10 @@ fn start(args: StartArgs) -> u8 {
         .region
         .clone()
         .unwrap_or_else(|| stack.secondary().0.to_string());
+    // The alias, as the console and the EventBridge targets: an execution runs the version the
+    // alias names when it starts, to its end, whatever a deploy publishes meanwhile.
     let state_machine = format!(
-        "arn:aws:states:{region}:{}:stateMachine:{}",
+        "arn:aws:states:{region}:{}:stateMachine:{}:{ALIAS}",
         stack.shop.account_id,
         stack.state_machine_name("failback")
     );

@@ -1,8 +1,10 @@
 //! Test support shared by the crates whose tests talk to moto over HTTP.
 //!
-//! [`MotoServer::start`] runs the pinned `moto_server` (installed into `.tools/venv` by
+//! [`MotoServer::start`] runs the pinned moto (installed into `.tools/venv` by
 //! `scripts/setup-tools.sh`) on 127.0.0.1 and a free port, waits until it answers, and stops it
-//! when dropped. Nothing here talks to any address but loopback.
+//! when dropped. It runs through `testkit/moto/moto_server.py`, which lets Step Functions run
+//! executions of a version or an alias as AWS does (moto cannot; the file says what it adds).
+//! Nothing here talks to any address but loopback.
 //!
 //! [`MariaDbPair::start`] (module [`mariadb`]) runs a MariaDB primary and replica with the
 //! WooCommerce fixture, and [`RedisServer::start`] (module [`redis`]) a redis-server; both from
@@ -32,19 +34,21 @@ pub struct MotoServer {
 impl MotoServer {
     /// Starts moto_server on 127.0.0.1. Panics with a hint when it is not installed.
     pub fn start() -> MotoServer {
-        let binary = moto_binary();
+        let python = workspace_root().join(".tools/venv/bin/python");
         assert!(
-            binary.exists(),
-            "moto_server not found at {}; run `bash scripts/setup-tools.sh` (or the whole `bash scripts/test.sh`)",
-            binary.display()
+            python.exists(),
+            "moto not found in {}; run `bash scripts/setup-tools.sh` (or the whole `bash scripts/test.sh`)",
+            python.display()
         );
+        let server = workspace_root().join("testkit/moto/moto_server.py");
         let port = free_port();
-        let child = Command::new(&binary)
+        let child = Command::new(&python)
+            .arg(&server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
         let server = MotoServer { child, port };
         server.wait_until_ready(Duration::from_secs(30));
         server
@@ -136,14 +140,6 @@ fn status_of(response: &str) -> u16 {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
-}
-
-/// `$WFC_MOTO_SERVER`, or the one `scripts/setup-tools.sh` installs.
-fn moto_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("WFC_MOTO_SERVER") {
-        return PathBuf::from(path);
-    }
-    workspace_root().join(".tools/venv/bin/moto_server")
 }
 
 /// The workspace root (this crate sits one level below it).
