@@ -314,6 +314,12 @@ fn failback_start_status_approve_reject_on_moto() {
     let status = status_when_waiting(endpoint, &arn);
     assert!(status.contains("status     RUNNING"), "{status}");
     assert!(status.contains("incident   INC-2024-0042"), "{status}");
+    assert!(
+        status.contains(&format!(
+            "version    {sm_arn}:1 (started through the `live` alias)"
+        )),
+        "{status}"
+    );
     assert!(status.contains("Prepare"), "{status}");
     assert!(status.contains("running now: Approve"), "{status}");
     assert!(status.contains(&format!("wfc approve {arn}")), "{status}");
@@ -326,6 +332,11 @@ fn failback_start_status_approve_reject_on_moto() {
     let v: Value = serde_json::from_str(&json_out).unwrap();
     assert_eq!(v["status"], "RUNNING");
     assert_eq!(v["waiting_for_approval"]["state"], "Approve");
+    assert_eq!(v["state_machine_version_arn"], json!(format!("{sm_arn}:1")));
+    assert_eq!(
+        v["state_machine_alias_arn"],
+        json!(format!("{sm_arn}:live"))
+    );
 
     // Approve: the execution succeeds with the approval in its output.
     let (code, out, err) = wfc(endpoint, &["approve", &arn, "--by", "alice"], None);

@@ -104,6 +104,8 @@ pub fn run(args: Args) -> u8 {
                 "start_date": sfn::timestamp(execution.start_date()),
                 "stop_date": execution.stop_date().map(sfn::timestamp),
                 "incident_id": incident,
+                "state_machine_version_arn": execution.state_machine_version_arn(),
+                "state_machine_alias_arn": execution.state_machine_alias_arn(),
                 "steps": done.iter().map(|s| json!({
                     "state": s.name,
                     "entered": s.entered_at,
@@ -129,6 +131,18 @@ pub fn run(args: Args) -> u8 {
         println!("status     {status}");
         if let Some(incident) = &incident {
             println!("incident   {incident}");
+        }
+        // Which definition it runs: a deploy meanwhile changes the alias, not this execution.
+        match (
+            execution.state_machine_version_arn(),
+            execution.state_machine_alias_arn(),
+        ) {
+            (Some(version), Some(alias)) => {
+                let alias = alias.rsplit(':').next().unwrap_or(alias);
+                println!("version    {version} (started through the `{alias}` alias)");
+            }
+            (Some(version), None) => println!("version    {version}"),
+            _ => println!("version    none (started on the state machine: its latest revision)"),
         }
         println!("started    {}", sfn::timestamp(execution.start_date()));
         if let Some(stop) = execution.stop_date() {
