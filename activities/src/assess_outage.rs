@@ -29,6 +29,45 @@ pub struct AssessOutageInput {
     /// Region of the alarm; default: the function's own.
     #[serde(default)]
     pub region: Option<String>,
+    /// What started the workflow (the failover input's `trigger`). When it is an alarm, that
+    /// alarm, in its region, is read instead of `alarm_name`: the evidence that fired, not a
+    /// slower alarm that has not caught up yet (the DR region's probe alarm fires some 35 s into
+    /// an outage, the primary's 1-minute alarms some 4 min in; `wfc drill` found the probe's
+    /// failover ending "not confirmed"). Any other trigger reads no alarm: the checkers decide.
+    #[serde(default)]
+    pub trigger: Option<OutageTrigger>,
+}
+
+/// The failover input's `trigger`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutageTrigger {
+    /// `alarm`, `rds-event` or `manual`.
+    pub source: String,
+    /// The alarm name, the RDS event id, or who started it.
+    pub name: String,
+    /// The region the event came from.
+    pub region: String,
+}
+
+impl AssessOutageInput {
+    /// The alarm to read: the triggering alarm, else `alarm_name` unless another kind of trigger
+    /// is given.
+    pub fn alarm_name(&self) -> Option<&str> {
+        match &self.trigger {
+            Some(t) if t.source == "alarm" => Some(&t.name),
+            Some(_) => None,
+            None => self.alarm_name.as_deref(),
+        }
+    }
+
+    /// The region of [`Self::alarm_name`]'s alarm (`None`: the function's own).
+    pub fn alarm_region(&self) -> Option<&str> {
+        match &self.trigger {
+            Some(t) if t.source == "alarm" => Some(&t.region),
+            _ => self.region.as_deref(),
+        }
+    }
 }
 
 fn default_share() -> f64 {
@@ -47,7 +86,12 @@ impl Validate for AssessOutageInput {
                 "must be in (0, 1]",
             ));
         }
-        validate::optional_region("region", &self.region)
+        validate::optional_region("region", &self.region)?;
+        if let Some(t) = &self.trigger {
+            validate::non_empty("trigger.name", &t.name)?;
+            validate::region("trigger.region", &t.region)?;
+        }
+        Ok(())
     }
 }
 
@@ -96,12 +140,12 @@ pub async fn run(
     // checkers (Route 53's data plane, outside the region) decide alone (`wfc drill --scenario
     // region-down` found the failover stopping here). A missing alarm is still an error.
     let mut alarm_unread = None;
-    let alarm = match &input.alarm_name {
+    let alarm = match input.alarm_name() {
         None => None,
         Some(name) => match metrics.alarm(name).await {
-            Ok(found) => {
-                Some(found.ok_or_else(|| ActivityError::AlarmNotFound { name: name.clone() })?)
-            }
+            Ok(found) => Some(found.ok_or_else(|| ActivityError::AlarmNotFound {
+                name: name.to_string(),
+            })?),
             Err(e @ ActivityError::AwsUnavailable { .. }) => {
                 alarm_unread = Some(format!("; alarm {name} not read: {e}"));
                 None

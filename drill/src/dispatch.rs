@@ -77,7 +77,7 @@ simple!(
     AssessOutageInput,
     wfc_activities::assess_outage::AssessOutageOutput,
     |input, env| {
-        let metrics = env.at(input.region.as_deref());
+        let metrics = env.at(input.alarm_region());
         run(input, &env.at(None), &metrics).await
     }
 );

@@ -6,6 +6,7 @@
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use wfc_stack::{Database, Stack, Store};
+use wfc_workflows::woocommerce::rules;
 
 /// Actions that have no resource type, so IAM accepts only `Resource: "*"` for them. Source: the
 /// AWS Service Authorization Reference ("Actions, resources, and condition keys for <service>"),
@@ -249,6 +250,14 @@ fn names(stack: &Stack, region: &str, service: &str, resource: &str) -> Vec<Stri
         ("cloudwatch", "alarm:*") => {
             if let Some(s) = site {
                 out.extend(s.alarms.iter().map(|a| format!("alarm:{a}")));
+            }
+            // The DR templates' alarms start the failover too, which reads the one that did.
+            let primary = region == stack.shop.primary_region;
+            if !primary && site.is_some() {
+                out.push(format!("alarm:{}", rules::probe_alarm(stack)));
+            }
+            if let Some(alarm) = rules::endpoint_down_alarm(stack).filter(|_| primary) {
+                out.push(format!("alarm:{alarm}"));
             }
         }
         ("autoscaling", r) if r.starts_with("autoScalingGroup:") => {

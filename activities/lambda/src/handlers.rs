@@ -12,7 +12,7 @@ mod assess_outage {
 
     impl Handler for AssessOutage {
         async fn handle(input: AssessOutageInput, env: &AwsEnv) -> Result<AssessOutageOutput> {
-            let metrics = env.metrics(input.region.as_deref());
+            let metrics = env.metrics(input.alarm_region());
             run(input, &env.dns(), &metrics).await
         }
     }

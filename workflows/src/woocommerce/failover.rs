@@ -90,13 +90,15 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
     let confirm = guard(
         &wf,
         wf.task::<AssessOutage>("Confirm outage").input(
+            // Checked against the alarm that started it (`trigger`), when an alarm did.
             &AssessOutageInput {
                 health_check_id: sites.p.health_check_id.clone(),
-                alarm_name: sites.p.alarms.first().cloned(),
+                alarm_name: None,
                 down_failing_share: 0.82,
                 region: Some(sites.primary.into()),
+                trigger: None,
             },
-            &[],
+            &[("trigger", "$.trigger")],
         ),
         &assess_failed,
     )

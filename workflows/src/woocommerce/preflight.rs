@@ -460,6 +460,7 @@ fn health_check_check(wf: &Workflow, stack: &Stack) -> Chain {
                     alarm_name: None,
                     down_failing_share: 0.82,
                     region: Some(region.into()),
+                    trigger: None,
                 },
                 &[],
             )

@@ -17,6 +17,7 @@ pub fn tests() -> Vec<Trial> {
     trials!["traffic":
         assess_outage_healthy_checkers_are_a_false_alarm,
         assess_outage_missing_check_and_alarm,
+        assess_outage_reads_the_alarm_that_started_it,
         switch_dns_pins_and_is_idempotent,
         switch_dns_missing_zone,
         record_state_write_read_and_idempotent,
@@ -45,6 +46,34 @@ async fn assess_outage_healthy_checkers_are_a_false_alarm() {
     assert!(out.checkers_total > 0);
     assert_eq!(out.checkers_failing, 0);
     assert_eq!(out.alarm_state.as_deref(), Some("ALARM"));
+}
+
+async fn assess_outage_reads_the_alarm_that_started_it() {
+    // The primary's 1-minute alarm is still OK when the DR region's probe alarm (10 s periods)
+    // starts the failover: the alarm read is the trigger's, in the trigger's region.
+    let check = health_check("shop-east.example.com").await;
+    let slow = unique("db-down");
+    let probe = unique("probe-down");
+    alarm(PRIMARY, &slow, "OK").await;
+    alarm(DR, &probe, "ALARM").await;
+    let e = env(DR);
+    for (source, expected) in [
+        ("alarm", Some("ALARM")),
+        ("rds-event", None),
+        ("manual", None),
+    ] {
+        let input: assess_outage::AssessOutageInput = parse(json!({
+            "health_check_id": check,
+            "alarm_name": slow,
+            "region": PRIMARY,
+            "trigger": {"source": source, "name": probe, "region": DR},
+        }))
+        .unwrap();
+        let metrics = e.metrics(input.alarm_region());
+        let out = assess_outage::run(input, &e.dns(), &metrics).await.unwrap();
+        // An RDS event or a person started it: no alarm to read, the checkers decide.
+        assert_eq!(out.alarm_state.as_deref(), expected, "{source}");
+    }
 }
 
 async fn assess_outage_missing_check_and_alarm() {
