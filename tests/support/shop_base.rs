@@ -104,26 +104,11 @@ pub async fn create_dns_compute_and_topic(endpoint: &str) -> ShopBase {
 pub async fn create_state_machines(endpoint: &str, stack: &wfc_stack::Stack) {
     let sfn = aws_sdk_sfn::Client::new(&config(endpoint, DR));
     let definition = r#"{"StartAt":"Run","States":{"Run":{"Type":"Pass","End":true}}}"#;
-    // Published, with the `live` alias on the version, as `wfc deploy` leaves them.
     for workflow in wfc_stack::WORKFLOWS {
-        let created = sfn
-            .create_state_machine()
+        sfn.create_state_machine()
             .name(stack.state_machine_name(workflow))
             .definition(definition)
             .role_arn("arn:aws:iam::123456789012:role/wfc-e2e")
-            .publish(true)
-            .send()
-            .await
-            .unwrap();
-        sfn.create_state_machine_alias()
-            .name("live")
-            .routing_configuration(
-                aws_sdk_sfn::types::RoutingConfigurationListItem::builder()
-                    .state_machine_version_arn(created.state_machine_version_arn().unwrap())
-                    .weight(100)
-                    .build()
-                    .unwrap(),
-            )
             .send()
             .await
             .unwrap();
