@@ -493,6 +493,29 @@ pub(crate) fn record(
     retired: Option<&str>,
     on_failure: &Step,
 ) -> Step {
+    let task = record_task(
+        wf,
+        stack,
+        name,
+        (active_region, status),
+        incident,
+        background_jobs_region,
+        retired,
+    );
+    guard(wf, task, on_failure).discard_result().step_handle()
+}
+
+/// The `record_state` task of [`record`], unguarded (for a failure chain, whose catch must keep
+/// the failed step it reports).
+pub(crate) fn record_task(
+    wf: &Workflow,
+    stack: &Stack,
+    name: &str,
+    (active_region, status): (&str, DrStatus),
+    incident: &str,
+    background_jobs_region: Option<&str>,
+    retired: Option<&str>,
+) -> TaskStep<RecordState> {
     // A start is timed on the workflow's clock, as the anti-flap guard reads it (a drill on
     // virtual time measures virtual minutes); an end keeps the recorded time.
     let mut from_state = vec![("incident_id", incident)];
@@ -502,25 +525,19 @@ pub(crate) fn record(
     if status != DrStatus::Idle {
         from_state.push(("failover_at", "$$.State.EnteredTime"));
     }
-    guard(
-        wf,
-        wf.task::<RecordState>(name).input(
-            &RecordStateInput {
-                parameter_name: stack.app.state_parameter.clone(),
-                active_region: active_region.into(),
-                incident_id: String::new(),
-                status,
-                failover_at: None,
-                region: Some(Sites::of(stack).secondary.into()),
-                background_jobs_region: background_jobs_region.map(str::to_string),
-                retired: Vec::new(),
-            },
-            &from_state,
-        ),
-        on_failure,
+    wf.task::<RecordState>(name).input(
+        &RecordStateInput {
+            parameter_name: stack.app.state_parameter.clone(),
+            active_region: active_region.into(),
+            incident_id: String::new(),
+            status,
+            failover_at: None,
+            region: Some(Sites::of(stack).secondary.into()),
+            background_jobs_region: background_jobs_region.map(str::to_string),
+            retired: Vec::new(),
+        },
+        &from_state,
     )
-    .discard_result()
-    .step_handle()
 }
 
 fn app_store(store: Store) -> AppStore {

@@ -24,7 +24,9 @@ use wfc_activities::failover_global_cluster::GlobalMode;
 use wfc_activities::fence_primary::{FenceMethod, FencePrimaryOutput};
 use wfc_activities::notify::Severity;
 use wfc_activities::record_state::DrStatus;
-use wfc_compiler::dsl::{CompileError, Compiled, Condition, Path, StateBuilder, Step, Workflow};
+use wfc_compiler::dsl::{
+    Catch, CompileError, Compiled, Condition, Path, StateBuilder, Step, Workflow,
+};
 use wfc_compiler::field;
 use wfc_stack::{Approval, Database, Fence, OnApprovalTimeout, Stack};
 
@@ -69,7 +71,30 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
             stack.shop.name, sites.primary, sites.secondary
         ))
         .timeout_seconds(6 * 3600);
-    let on_failure = failure_chain(&wf, stack, "Failover", INCIDENT);
+    // A failover that began to cut over and then failed says so in the recorded state (its own
+    // record may be what failed): another incident's failover (a second alarm of the same
+    // outage) is then refused, and a person decides; this one may be started again. `wfc drill
+    // --faults` found a second alarm's failover cutting over after the first failed mid-fence.
+    let notify_failure = failure_chain(&wf, stack, "Failover", INCIDENT);
+    let record_failed = super::retried(cutover::record_task(
+        &wf,
+        stack,
+        "Record failed failover",
+        (sites.primary, DrStatus::FailingOver),
+        INCIDENT,
+        None,
+        None,
+    ))
+    .discard_result()
+    .catch(Catch::all().result_path("$.record_error"), &notify_failure);
+    record_failed.next(&notify_failure);
+    let on_failure = wf
+        .choice("Cutover began")
+        .when(
+            Path::<String>::raw("$.phases.fence.at").is_present(),
+            &record_failed.step_handle(),
+        )
+        .otherwise(&notify_failure);
 
     // Confirm the outage: a false alarm ends here, with a notification.
     let start = wf.pass("Start").parameters(json!({
