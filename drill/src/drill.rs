@@ -39,7 +39,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "false-alarm",
-        summary: "the primary database stops answering for 150 s: the alarm fires, the outage is not confirmed, no failover",
+        summary: "the DR region's probe loses its path to the primary for 150 s while customers and Route 53's checkers still reach the shop: the probe alarm fires, the failover's confirmation finds the primary up, nothing fails over",
     },
     Scenario {
         name: "old-primary-returns",
@@ -55,7 +55,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         name: "region-down",
-        summary: "the whole primary region stops answering, its alarms and event bus with it: nothing starts the failover, the on-call starts it by hand (with an rpo_override) after operator_manual_start; fencing and job pausing there are best effort",
+        summary: "the whole primary region stops answering, its alarms and event bus with it: the DR region's probe alarm starts the failover (were it silent, the on-call would start it by hand after operator_manual_start); fencing and job pausing there are best effort",
     },
     Scenario {
         name: "region-returns",
@@ -690,6 +690,9 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             if matches!(options.scenario.as_str(), "region-down" | "region-returns") {
                 let region = w.primary();
                 w.region_down(&region);
+            } else if options.scenario == "false-alarm" {
+                w.probe_path_down = true;
+                w.note("the DR region's probe loses its path to the primary".to_string());
             } else {
                 w.fail_database(&primary_db);
             }
@@ -697,8 +700,15 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
                 w.throttle = Some((dr.clone(), t + 3_600_000));
             }
         }
+        // The on-call starts it by hand only when nothing has (the DR region's probe alarm does).
         if matches!(options.scenario.as_str(), "region-down" | "region-returns")
             && t == outage_at + secs(lat.get("operator_manual_start"))
+            && !world
+                .lock()
+                .expect("world")
+                .executions
+                .keys()
+                .any(|name| name.starts_with("failover"))
         {
             start_by_hand(&world, &stack, t);
         }
@@ -715,7 +725,12 @@ pub fn run_prepared(prepared: &Prepared, options: &DrillOptions) -> Result<Repor
             "old-primary-returns" => failover_completed(&world).map(|at| at + 60_000),
             _ => None,
         };
-        if restore.is_some_and(|r| r == t || (r < t && !restored)) {
+        if options.scenario == "false-alarm" && restore.is_some_and(|r| r == t) {
+            restored = true;
+            let mut w = world.lock().expect("world");
+            w.probe_path_down = false;
+            w.note("the DR region's probe reaches the primary again".to_string());
+        } else if restore.is_some_and(|r| r == t || (r < t && !restored)) {
             restored = true;
             let mut w = world.lock().expect("world");
             // To fail back, an Aurora or self-managed old primary replicates from the serving
@@ -1777,6 +1792,9 @@ pub fn article_baseline(options: &DrillOptions) -> Result<Report, String> {
         "alarm_period=300",
         "alarm_evaluation_periods=2",
         "dns_ttl=300",
+        // Its Route 53 health checks are set up with no values named: Route 53's defaults.
+        "health_check_interval=30",
+        "health_check_failure_threshold=3",
     ] {
         article.latency.set(setting)?;
     }

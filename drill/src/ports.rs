@@ -535,8 +535,8 @@ impl Metrics for Sim {
         }))
     }
 
-    /// The drill does not model the endpoint probe (drill/DIFFERENCES.md): its datapoints go
-    /// nowhere.
+    /// The drill models the endpoint probe's datapoints and alarm in the world, not through
+    /// `probe_endpoint` (drill/DIFFERENCES.md): what it would publish goes nowhere.
     async fn put_datum(&self, _datum: &MetricDatum) -> Result<()> {
         let w = self.call().await?;
         self.in_region(&w)

@@ -150,13 +150,44 @@ pub const CHECKER_REGIONS: [&str; 8] = [
 pub struct Alarm {
     pub name: String,
     pub region: String,
-    /// What breaches: the shop's database in the region is unreachable (`db-down`) or the
-    /// load balancer answers 5xx (`alb-5xx`).
+    /// What breaches: the shop's database in the region is unreachable (`db-down`), the
+    /// load balancer answers 5xx (`alb-5xx`), or the DR region's probe of the primary endpoint
+    /// failed (`probe`).
     pub kind: String,
     pub in_alarm: bool,
-    /// Breaching flag of each closed minute (minute start → breaching).
+    /// Breaching flag of each closed period (period start → breaching).
     pub minutes: BTreeMap<Millis, bool>,
     current_breach: bool,
+    /// The alarm's period, its "M of M" and how long a datapoint takes to reach it.
+    period: Millis,
+    needed: usize,
+    ingest: Millis,
+    /// `probe` only: when in each period the probe's one GET is made.
+    phase: Millis,
+}
+
+impl Alarm {
+    fn new(
+        name: &str,
+        region: &str,
+        kind: &str,
+        period: Millis,
+        needed: usize,
+        ingest: Millis,
+    ) -> Alarm {
+        Alarm {
+            name: name.into(),
+            region: region.into(),
+            kind: kind.into(),
+            in_alarm: false,
+            minutes: BTreeMap::new(),
+            current_breach: false,
+            period,
+            needed,
+            ingest,
+            phase: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -265,8 +296,6 @@ struct StepLatency {
     apply_per_step: f64,
     io_timeout: Millis,
     alarm_period: Millis,
-    alarm_needed: usize,
-    alarm_ingest: Millis,
     alarm_to_event: Millis,
     hc_interval: Millis,
     hc_threshold: u32,
@@ -282,8 +311,6 @@ impl StepLatency {
             apply_per_step: lat.get("replica_apply_rate") / lat.get("writes_per_order"),
             io_timeout: secs(lat.get("replica_io_timeout")),
             alarm_period: secs(lat.get("alarm_period")),
-            alarm_needed: lat.get("alarm_evaluation_periods") as usize,
-            alarm_ingest: secs(lat.get("alarm_ingest")),
             alarm_to_event: secs(lat.get("alarm_to_event")),
             hc_interval: secs(lat.get("health_check_interval")),
             hc_threshold: lat.get("health_check_failure_threshold") as u32,
@@ -296,6 +323,9 @@ impl StepLatency {
 }
 
 pub struct World {
+    /// The DR region's probe cannot reach the primary (the network between the regions), while
+    /// customers and Route 53's checkers still do: the false alarm the confirmation guards.
+    pub probe_path_down: bool,
     pub now: Millis,
     pub start: Millis,
     /// The latency model (read, never changed, once the world exists).
@@ -487,14 +517,14 @@ impl World {
                 };
                 alarms.insert(
                     a.clone(),
-                    Alarm {
-                        name: a.clone(),
-                        region: name.clone(),
-                        kind: kind.into(),
-                        in_alarm: false,
-                        minutes: BTreeMap::new(),
-                        current_breach: false,
-                    },
+                    Alarm::new(
+                        a,
+                        &name,
+                        kind,
+                        secs(lat.get("alarm_period")),
+                        lat.get("alarm_evaluation_periods") as usize,
+                        secs(lat.get("alarm_ingest")),
+                    ),
                 );
             }
             secrets.insert(
@@ -514,6 +544,21 @@ impl World {
                 alarms: r.alarms.clone(),
             });
         }
+        // The DR region's probe of the primary endpoint and its alarm (the DR template's
+        // `ProbeDownAlarm`): one GET each period, at a phase of its own (drawn from its own
+        // stream, so the world's other draws stay as they were).
+        let probe_period = secs(lat.get("probe_alarm_period"));
+        let mut probe = Alarm::new(
+            &wfc_workflows::woocommerce::rules::probe_alarm(stack),
+            stack.secondary().0,
+            "probe",
+            probe_period,
+            lat.get("probe_alarm_evaluation_periods") as usize,
+            secs(lat.get("probe_ingest")),
+        );
+        let steps = (probe_period / STEP).max(1);
+        probe.phase = (Rng::new(seed ^ 0x7072_6f62_6500).unit() * steps as f64) as Millis * STEP;
+        alarms.insert(probe.name.clone(), probe);
         // The app's configuration in each region points at the primary's database.
         let primary_endpoint = sites
             .iter()
@@ -595,6 +640,7 @@ impl World {
             })
             .collect();
         let mut world = World {
+            probe_path_down: false,
             now: start,
             start,
             step_lat: StepLatency::of(&lat),
@@ -1386,10 +1432,8 @@ impl World {
 
     fn alarms_step(&mut self) {
         let now = self.now;
-        let period = self.step_lat.alarm_period;
-        let needed = self.step_lat.alarm_needed;
-        let ingest = self.step_lat.alarm_ingest;
         let to_event = self.step_lat.alarm_to_event;
+        let primary = self.primary();
         // Taken out while they step: what an alarm's metric shows reads the databases and the
         // shop, never the alarms; a change touches only the outbox and the timeline.
         let mut alarms = std::mem::take(&mut self.alarms);
@@ -1397,19 +1441,38 @@ impl World {
             if self.regions_down.contains(&a.region) {
                 continue;
             }
-            let breaching = match a.kind.as_str() {
-                "db-down" => self
+            let (period, needed, ingest) = (a.period, a.needed, a.ingest);
+            let breaching = |w: &World| match a.kind.as_str() {
+                "db-down" => w
                     .instances
-                    .get(&self.site(&a.region).db_instance)
+                    .get(&w.site(&a.region).db_instance)
                     .is_none_or(|i| !i.alive || i.stopped),
-                _ => !self.region_healthy(&a.region),
+                // The probe GETs the primary's load balancer: down when its shop is.
+                "probe" => w.probe_path_down || !w.region_healthy(&primary),
+                _ => !w.region_healthy(&a.region),
             };
-            a.current_breach |= breaching;
-            if now % period == 0 {
-                a.minutes.insert(now - period, a.current_breach);
-                a.current_breach = breaching;
+            if a.kind == "probe" {
+                // One datapoint a period (`Maximum < 1`): the period breaches when its GET failed.
+                if now % period == 0 {
+                    a.minutes.insert(now - period, a.current_breach);
+                    a.current_breach = false;
+                }
+                if (now - self.start - a.phase).rem_euclid(period) == 0 {
+                    a.current_breach = breaching(self);
+                }
+            } else {
+                let breaching = breaching(self);
+                a.current_breach |= breaching;
+                if now % period == 0 {
+                    a.minutes.insert(now - period, a.current_breach);
+                    a.current_breach = breaching;
+                }
             }
-            // Evaluated once a minute, on the datapoints ingested by now.
+            // Only the periods an evaluation can still read are kept.
+            if a.minutes.len() > needed + 4 {
+                a.minutes.pop_first();
+            }
+            // Evaluated every period (a minute; 10 s at high resolution), on the datapoints ingested by now.
             if (now - ingest) % period != 0 {
                 continue;
             }
@@ -1559,6 +1622,9 @@ impl World {
     /// region's app on its own database (DR's on its local replica).
     pub fn article_design(&mut self) {
         self.failover_routing = true;
+        // No endpoint probe: its alarms are the primary region's.
+        let probe = wfc_workflows::woocommerce::rules::probe_alarm(&self.stack);
+        self.alarms.remove(&probe);
         let host = self.stack.app.db_endpoint_name.clone();
         let dr = self.dr();
         let replica = self.site(&dr).db_instance.clone();

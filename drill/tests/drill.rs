@@ -32,10 +32,11 @@ fn default_scenario_recovers_in_dr_with_every_invariant_held() {
         "{:?}",
         r.invariant_violations
     );
-    // Detection (3-of-3 alarm) ~4 min, one on-call answer, promotion 6 min, DNS 30 s + TTL: the
-    // RPO gate judges the lag the replica had when replication stopped, no override needed.
+    // Detection (the DR region's probe alarm, 3 of 3 10 s periods) ~40 s, one on-call answer,
+    // promotion 6 min: the RPO gate judges the lag the replica had when replication stopped, no
+    // override needed.
     let rto = r.rto_seconds.unwrap();
-    assert!((700.0..1000.0).contains(&rto), "RTO {rto}");
+    assert!((450.0..700.0).contains(&rto), "RTO {rto}");
     assert!(
         r.executions
             .iter()
@@ -89,13 +90,15 @@ fn a_false_alarm_is_not_confirmed_and_nothing_fails_over() {
 #[test]
 fn an_alarm_storm_starts_one_execution_per_incident() {
     let r = run("alarm-storm", 7, Variant::AsBuilt, &[]);
-    // Two alarms, two incidents; the 99 duplicates of each are refused by the execution name.
+    // Three alarms (the probe's, then the primary's two), three incidents; the 99 duplicates of
+    // each are refused by the execution name; one failover cuts over.
     let first: Vec<_> = r
         .executions
         .iter()
         .filter(|e| !e.name.ends_with("-rpo-override"))
         .collect();
-    assert_eq!(first.len(), 2, "{:?}", r.executions);
+    assert_eq!(first.len(), 3, "{:?}", r.executions);
+    assert_eq!(first.iter().filter(|e| e.cut_over).count(), 1);
     assert!(
         r.invariant_violations.is_empty(),
         "{:?}",
@@ -388,11 +391,12 @@ fn a_failback_that_would_overrun_its_write_pause_stops_cleanly_and_says_so() {
     );
 }
 
-/// A whole region down: its alarms and event bus go with it, so nothing starts the failover; the
-/// on-call starts it by hand. CloudWatch there does not answer either, so confirming the outage
-/// must go by Route 53's checkers alone; fencing and job pausing there are best effort.
+/// A whole region down: its alarms and event bus go with it; the DR region's probe alarm starts
+/// the failover (the on-call, arriving later, has nothing to start). CloudWatch there does not
+/// answer either, so confirming the outage goes by Route 53's checkers and the probe's alarm;
+/// fencing and job pausing there are best effort.
 #[test]
-fn a_region_down_is_failed_over_by_hand() {
+fn a_region_down_is_failed_over_from_the_dr_region_probe() {
     let r = run("region-down", 7, Variant::AsBuilt, &[]);
     let text = drill::render_text(&r);
     assert_eq!(r.outcome, "recovered_in_dr", "{text}");
@@ -402,9 +406,7 @@ fn a_region_down_is_failed_over_by_hand() {
         r.invariant_violations
     );
     assert!(
-        r.executions
-            .iter()
-            .all(|e| e.name.starts_with("failover-manual-")),
+        r.executions.iter().all(|e| e.name.contains("-probe-down-")),
         "{text}"
     );
     assert!(
@@ -536,10 +538,11 @@ fn a_pair_whose_second_task_never_runs_is_the_single_run() {
 /// and both before either records its state. The anti-flap guard lets the one that started first
 /// go on and stops the other; without it (`no-guard`) both cut over at once, and the invariant
 /// says so. The lag is known here (the replica never notices its source died), so the RPO gate
-/// does not stop either.
+/// does not stop either. (The DR region's probe alarm, which would start a failover minutes
+/// earlier, is kept silent: a period of 100,000 s.)
 #[test]
 fn two_alarms_make_one_failover() {
-    let lag_known = ["replica_io_timeout=100000"];
+    let lag_known = ["replica_io_timeout=100000", "probe_alarm_period=100000"];
     let r = run("primary-db-down", 1, Variant::AsBuilt, &lag_known);
     assert!(
         r.invariant_violations.is_empty(),

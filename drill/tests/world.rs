@@ -71,7 +71,11 @@ fn alarm_timing_is_period_times_evaluation_periods_plus_ingest() {
             .map(|(at, _)| (*at - START - secs(90.0)) as f64 / 1000.0)
             .unwrap();
         assert_eq!(alarm, expected, "{periods} evaluation periods");
-        let (delivered, event) = &w.outbox[0];
+        let (delivered, event) = w
+            .outbox
+            .iter()
+            .find(|(_, e)| e["detail"]["alarmName"] == "woo-use1-db-down")
+            .unwrap();
         assert_eq!(event["detail-type"], "CloudWatch Alarm State Change");
         assert_eq!(event["detail"]["state"]["value"], "ALARM");
         assert_eq!(
@@ -81,25 +85,63 @@ fn alarm_timing_is_period_times_evaluation_periods_plus_ingest() {
     }
 }
 
-/// §1.1: with a 30 s interval and a failure threshold of 3, the checkers see the endpoint fail
-/// at φ + (F−1)·I; Route 53 calls it unhealthy at 18 % healthy or fewer: 60–105 s.
+/// §1.1: with an interval I and a failure threshold F, the checkers see the endpoint fail at
+/// φ + (F−1)·I; Route 53 calls it unhealthy at 18 % healthy or fewer: 60–105 s for Route 53's
+/// defaults (30 s × 3), 10–25 s for the DR template's check (10 s × 2, the drill's default).
 #[test]
 fn health_check_detection_takes_interval_times_threshold() {
-    let mut w = world_with(&[]);
-    w.advance_to(START + secs(60.0));
-    w.fail_database("woo-db-use1");
-    let id = w.site("us-east-1").health_check_id.clone();
-    let mut unhealthy_at = None;
-    for s in 1..=200 {
-        w.advance_to(START + secs(60.0 + s as f64));
-        let hc = &w.health_checks[&id];
-        let healthy = hc.checkers.iter().filter(|c| c.2).count() as f64 / hc.checkers.len() as f64;
-        if healthy <= 0.18 && unhealthy_at.is_none() {
-            unhealthy_at = Some(s);
+    for (interval, threshold, expected) in [(30, 3, 60..=105), (10, 2, 10..=25)] {
+        let mut w = world_with(&[
+            &format!("health_check_interval={interval}"),
+            &format!("health_check_failure_threshold={threshold}"),
+        ]);
+        w.advance_to(START + secs(60.0));
+        w.fail_database("woo-db-use1");
+        let id = w.site("us-east-1").health_check_id.clone();
+        let mut unhealthy_at = None;
+        for s in 1..=200 {
+            w.advance_to(START + secs(60.0 + s as f64));
+            let hc = &w.health_checks[&id];
+            let healthy =
+                hc.checkers.iter().filter(|c| c.2).count() as f64 / hc.checkers.len() as f64;
+            if healthy <= 0.18 && unhealthy_at.is_none() {
+                unhealthy_at = Some(s);
+            }
         }
+        let at = unhealthy_at.expect("the health check goes unhealthy");
+        assert!(
+            expected.contains(&at),
+            "{interval} s × {threshold}: unhealthy after {at} s"
+        );
     }
-    let at = unhealthy_at.expect("the health check goes unhealthy");
-    assert!((60..=105).contains(&at), "unhealthy after {at} s");
+}
+
+/// §9 "CW alarm, 10 s high-res custom, 3-of-3 → ALARM": 30 / 40 / 60 s. The DR region's probe
+/// GETs the primary once a 10 s period; its alarm goes to ALARM after three failed periods and
+/// the probe's timeout (`probe_ingest`), in the DR region, and not while the primary answers.
+#[test]
+fn the_probe_alarm_fires_some_forty_seconds_into_an_outage() {
+    let mut w = world_with(&[]);
+    w.advance_to(START + secs(600.0));
+    assert!(!w
+        .timeline
+        .iter()
+        .any(|(_, what)| what.contains("probe-down")));
+    w.fail_database("woo-db-use1");
+    w.advance_to(START + secs(700.0));
+    let alarm = w
+        .timeline
+        .iter()
+        .find(|(_, what)| what == "alarm woo-us-east-1-probe-down goes to ALARM")
+        .map(|(at, _)| (*at - START - secs(600.0)) as f64 / 1000.0)
+        .expect("the probe alarm fires");
+    assert!((30.0..=60.0).contains(&alarm), "ALARM after {alarm} s");
+    let (_, event) = w
+        .outbox
+        .iter()
+        .find(|(_, e)| e["detail"]["alarmName"] == "woo-us-east-1-probe-down")
+        .unwrap();
+    assert_eq!(event["region"], "us-west-2");
 }
 
 /// §3: after a change is INSYNC (30 s typical), a client keeps its cached answer until its TTL

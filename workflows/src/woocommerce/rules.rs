@@ -77,8 +77,8 @@ pub fn probe_alarm(stack: &Stack) -> String {
     )
 }
 
-/// The DR-region schedule that runs `probe_endpoint` every minute. The drill leaves it out (it
-/// does not model the probe).
+/// The DR-region schedule that runs `probe_endpoint` every minute. The drill leaves it out: it
+/// models the probe's datapoints and alarm directly (drill/DIFFERENCES.md).
 pub fn probe_rule(stack: &Stack) -> String {
     format!("{}-probe-primary", stack.shop.name)
 }
