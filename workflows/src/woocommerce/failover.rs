@@ -92,7 +92,7 @@ pub fn workflow(stack: &Stack) -> Result<Compiled, CompileError> {
         .choice("Cutover began")
         .when(
             Path::<String>::raw("$.phases.fence.at").is_present(),
-            &record_failed.step_handle(),
+            record_failed.step_handle(),
         )
         .otherwise(&notify_failure);
 
