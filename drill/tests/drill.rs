@@ -87,6 +87,33 @@ fn a_false_alarm_is_not_confirmed_and_nothing_fails_over() {
     assert!(r.fenced.is_empty(), "{:?}", r.fenced);
 }
 
+/// The on-call starts a failover by hand while the alarm's runs: the anti-flap guard refuses it
+/// (the one that started first handles the outage), on every stack, and one failover cuts over.
+#[test]
+fn a_failover_started_by_hand_while_one_runs_is_refused() {
+    for stack in ["rds", "aurora", "self-managed"] {
+        let options = DrillOptions::new("failover-while-running", stack, 1).unwrap();
+        let r = drill::run(&options).unwrap();
+        let text = drill::render_text(&r);
+        let manual: Vec<_> = r
+            .executions
+            .iter()
+            .filter(|e| e.name.starts_with("failover-manual-"))
+            .collect();
+        assert_eq!(manual.len(), 1, "{stack}: {text}");
+        assert!(!manual[0].cut_over, "{stack}: {text}");
+        assert!(
+            r.notifications.iter().any(|n| n["subject"]
+                .as_str()
+                .unwrap()
+                .contains("failover.refused manual-")),
+            "{stack}: {text}"
+        );
+        assert_eq!(r.executions.iter().filter(|e| e.cut_over).count(), 1);
+        assert!(r.invariant_violations.is_empty(), "{stack}: {text}");
+    }
+}
+
 #[test]
 fn an_alarm_storm_starts_one_execution_per_incident() {
     let r = run("alarm-storm", 7, Variant::AsBuilt, &[]);
