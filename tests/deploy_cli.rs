@@ -249,6 +249,19 @@ async fn definition_of(sfn: &aws_sdk_sfn::Client, arn: &str) -> String {
         .to_string()
 }
 
+/// Starts an execution through `alias`, as the alarm rule does; its ARN.
+async fn start_through(sfn: &aws_sdk_sfn::Client, alias: &str, name: &str) -> String {
+    sfn.start_execution()
+        .state_machine_arn(alias)
+        .name(format!("failover-{name}"))
+        .input(format!(r#"{{"incident_id": "INC-{name}"}}"#))
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string()
+}
+
 /// The version an execution runs, as DescribeExecution gives it, and the definition it runs
 /// (DescribeStateMachineForExecution). It was started through the alias.
 async fn executed(sfn: &aws_sdk_sfn::Client, execution: &str) -> (String, String) {
@@ -492,15 +505,7 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
         let (versions, live) = versions_and_alias(&sfn(DR), DR, "failover").await;
         assert_eq!(versions, vec![format!("{}:1", machine_arn(DR, "failover"))]);
         assert_eq!(live, versions[0]);
-        let started = sfn(DR)
-            .start_execution()
-            .state_machine_arn(&alias)
-            .name("failover-before-deploy")
-            .input(r#"{"incident_id": "INC-before-deploy"}"#)
-            .send()
-            .await
-            .unwrap();
-        (live, started.execution_arn().to_string())
+        (live, start_through(&sfn(DR), &alias, "before-deploy").await)
     });
 
     // Third deploy, one workflow changed: a new version of it, in both regions, its alias moved.
@@ -545,15 +550,8 @@ fn deploy_is_idempotent_publishes_what_changed_and_accepts_the_peering() {
         // The execution started before the deploy keeps version 1 and its definition; one
         // started through the alias now runs version 2.
         assert_eq!(executed(&dr, &before).await, (v1.clone(), old.clone()));
-        let after = dr
-            .start_execution()
-            .state_machine_arn(&alias)
-            .name("failover-after-deploy")
-            .input(r#"{"incident_id": "INC-after-deploy"}"#)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(executed(&dr, after.execution_arn()).await, (v2, new));
+        let after = start_through(&dr, &alias, "after-deploy").await;
+        assert_eq!(executed(&dr, &after).await, (v2, new));
     });
 
     // And the changed stack deployed again: nothing.

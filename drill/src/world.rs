@@ -1433,7 +1433,6 @@ impl World {
     fn alarms_step(&mut self) {
         let now = self.now;
         let to_event = self.step_lat.alarm_to_event;
-        let primary = self.primary();
         // Taken out while they step: what an alarm's metric shows reads the databases and the
         // shop, never the alarms; a change touches only the outbox and the timeline.
         let mut alarms = std::mem::take(&mut self.alarms);
@@ -1448,7 +1447,7 @@ impl World {
                     .get(&w.site(&a.region).db_instance)
                     .is_none_or(|i| !i.alive || i.stopped),
                 // The probe GETs the primary's load balancer: down when its shop is.
-                "probe" => w.probe_path_down || !w.region_healthy(&primary),
+                "probe" => w.probe_path_down || !w.region_healthy(w.stack.primary().0),
                 _ => !w.region_healthy(&a.region),
             };
             if a.kind == "probe" {
